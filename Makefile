@@ -1,0 +1,35 @@
+# Two commands set up everything on a fresh machine: `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+LAVA_VENV := .venv-lava
+PY := $(VENV)/bin/python
+PIP_QUIET := --quiet --disable-pip-version-check
+# The Lava engine interpreter snn-deploy drives as a subprocess (a user's own setting wins).
+LAVA_ENV := SNN_DEPLOY_LAVA_PYTHON=$${SNN_DEPLOY_LAVA_PYTHON:-$(abspath $(LAVA_VENV))/bin/python}
+
+.PHONY: env demo test bench clean
+
+env: $(VENV)/.installed $(LAVA_VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements/constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install $(PIP_QUIET) -c requirements/constraints.txt -e '.[dev]'
+	touch $@
+
+$(LAVA_VENV)/.installed: requirements/lava.txt scripts/find-python310
+	py310=$$(scripts/find-python310) && { test -x $(LAVA_VENV)/bin/python || "$$py310" -m venv $(LAVA_VENV); }
+	$(LAVA_VENV)/bin/python -m pip install $(PIP_QUIET) -r requirements/lava.txt
+	touch $@
+
+demo: env
+	$(LAVA_ENV) $(PY) -m snn_deploy.demo
+
+test: env
+	$(LAVA_ENV) $(PY) -m pytest -q -n 2 --dist loadgroup
+
+bench: env
+	$(LAVA_ENV) $(PY) benchmarks/run_all.py --quick
+
+clean:
+	rm -rf $(VENV) $(LAVA_VENV) build *.egg-info .pytest_cache

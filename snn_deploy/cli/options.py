@@ -1,0 +1,21 @@
+"""Click options and argument types shared by several commands."""
+from __future__ import annotations
+
+import click
+
+model_argument = click.argument("model", type=click.Path(dir_okay=False, path_type=str))
+artifact_argument = click.argument("artifact_dir", type=click.Path(file_okay=False, path_type=str))
+input_option = click.option(
+    "--input", "input_path", required=True, type=click.Path(dir_okay=False, path_type=str),
+    help="Input events .npz (dense 'spikes' + 'dt_s', or 'sample'/'unit'/'time_s' + 'batch'/'units').",
+)
+output_option = click.option("-o", "--output", required=True, type=click.Path(path_type=str), help="Output path.")
+record_option = click.option(
+    "--record", default="outputs", show_default=True,
+    help="Which nodes to record: 'outputs', 'all' (every population) or comma-separated node names.",
+)
+record_state_option = click.option("--record-state", is_flag=True, help="Also record u and v (integers).")
+steps_option = click.option(
+    "--steps", type=click.IntRange(min=1), default=None,
+    help="Time steps to run (default: last input event + the network's depth).",
+)

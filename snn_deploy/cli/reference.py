@@ -1,0 +1,6 @@
+"""CLI commands: reference (see snn_deploy.cli)."""
+from __future__ import annotations
+
+import click
+
+COMMANDS: list[click.Command] = []

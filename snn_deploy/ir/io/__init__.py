@@ -1,0 +1,44 @@
+"""Model file formats, chosen by extension: native ONNX (``.onnx``), NIR (``.nir``), lava-dl netx (``.net``).
+
+Every reader turns any failure on a bad file into :class:`snn_deploy.errors.ModelFormatError` naming the file.
+"""
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from snn_deploy.errors import ModelFormatError
+from snn_deploy.ir.graph import Graph
+
+#: extension -> module implementing ``read(path) -> Graph`` and, where it makes sense, ``write(graph, path)``
+FORMATS: dict[str, str] = {
+    ".onnx": "snn_deploy.ir.io.onnx_format",
+    ".nir": "snn_deploy.ir.io.nir_format",
+    ".net": "snn_deploy.ir.io.netx_format",
+}
+
+
+def _format_module(path: Path):
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ModelFormatError(
+            f"{path}: unknown model format '{suffix or '(none)'}' (known: {', '.join(sorted(FORMATS))})"
+        )
+    return importlib.import_module(FORMATS[suffix])
+
+
+def load(path: str | Path) -> Graph:
+    """Read a model file into a validated :class:`Graph`."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFormatError(f"{path}: no such file")
+    return _format_module(path).read(path)
+
+
+def save(graph: Graph, path: str | Path) -> None:
+    """Write ``graph`` in the format its extension names."""
+    path = Path(path)
+    module = _format_module(path)
+    if not hasattr(module, "write"):
+        raise ModelFormatError(f"{path}: format '{path.suffix}' is read-only")
+    module.write(graph, path)
