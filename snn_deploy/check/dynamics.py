@@ -1,0 +1,87 @@
+r"""Dynamics-preserving quantization check (BSNN): eigenvalues of the sub-threshold update before and after.
+
+Between spikes a population's state ``x`` (synaptic currents and membranes) evolves linearly,
+:math:`\dot x = M x + c`, so one time step of ``dt`` is exactly :math:`x_{k+1} = e^{M dt} x_k + \dots`.
+A deployed population instead applies an integer update whose linear part is a matrix ``A_q`` (decays, and for
+coupled populations the quantized coupling). The behaviour near a bifurcation is decided by the eigenvalues of
+that matrix: ``|mu| < 1`` decays, ``|mu| > 1`` grows, and a complex pair oscillates. Quantization must not move
+an eigenvalue across the unit circle nor turn an oscillatory pair into a real one (or the reverse).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+#: eigenvalues closer than this to the unit circle / to the real axis count as on it (float round-off)
+_ON_BOUNDARY = 1e-12
+
+
+@dataclass(frozen=True)
+class SpectrumComparison:
+    """Eigenvalues of the exact and the quantized one-step update, paired by nearest distance."""
+
+    exact: np.ndarray
+    quantized: np.ndarray
+    max_shift: float
+    crossed_stability: int
+    lost_oscillation: int
+    gained_oscillation: int
+
+    @property
+    def preserved(self) -> bool:
+        """No eigenvalue crossed |mu| = 1 and no oscillatory pair appeared or vanished."""
+        return not (self.crossed_stability or self.lost_oscillation or self.gained_oscillation)
+
+    def describe(self) -> str:
+        parts = [f"largest eigenvalue shift {self.max_shift:.3g}"]
+        if self.crossed_stability:
+            parts.append(f"{self.crossed_stability} eigenvalue(s) crossed the stability boundary |mu| = 1")
+        if self.lost_oscillation:
+            parts.append(f"{self.lost_oscillation} oscillatory pair(s) became real")
+        if self.gained_oscillation:
+            parts.append(f"{self.gained_oscillation} real eigenvalue pair(s) became oscillatory")
+        return "; ".join(parts)
+
+
+def _side(mu: np.ndarray) -> np.ndarray:
+    """-1 inside the unit circle, +1 outside, 0 on it."""
+    radius = np.abs(mu)
+    return np.where(radius > 1 + _ON_BOUNDARY, 1, np.where(radius < 1 - _ON_BOUNDARY, -1, 0))
+
+
+def _oscillatory(mu: np.ndarray, scale: float) -> np.ndarray:
+    return np.abs(mu.imag) > _ON_BOUNDARY * max(scale, 1.0)
+
+
+def compare_spectra(exact_update: np.ndarray, quantized_update: np.ndarray) -> SpectrumComparison:
+    """Pair the eigenvalues of two one-step update matrices (minimum total distance) and compare them.
+
+    A crossing counts an eigenvalue strictly inside the unit circle that moved strictly outside, or the reverse.
+    Oscillatory pairs are counted by conjugate pairs (two eigenvalues with nonzero imaginary part = one pair).
+    """
+    mu_exact = np.linalg.eigvals(np.asarray(exact_update, dtype=np.float64))
+    mu_quant = np.linalg.eigvals(np.asarray(quantized_update, dtype=np.float64))
+    cost = np.abs(mu_exact[:, None] - mu_quant[None, :])
+    rows, cols = linear_sum_assignment(cost)
+    mu_exact, mu_quant = mu_exact[rows], mu_quant[cols]
+    side_e, side_q = _side(mu_exact), _side(mu_quant)
+    crossed = int(np.sum((side_e * side_q) < 0))
+    scale = float(np.max(np.abs(mu_exact))) if mu_exact.size else 1.0
+    osc_e, osc_q = _oscillatory(mu_exact, scale), _oscillatory(mu_quant, scale)
+    return SpectrumComparison(
+        exact=mu_exact,
+        quantized=mu_quant,
+        max_shift=float(cost[rows, cols].max()) if rows.size else 0.0,
+        crossed_stability=crossed,
+        lost_oscillation=int(np.sum(osc_e & ~osc_q)) // 2,
+        gained_oscillation=int(np.sum(~osc_e & osc_q)) // 2,
+    )
+
+
+def exact_update(system: np.ndarray, dt_s: float) -> np.ndarray:
+    r"""The exact one-step update :math:`e^{M dt}` of the linear system :math:`\dot x = M x`."""
+    from scipy.linalg import expm
+
+    return expm(np.asarray(system, dtype=np.float64) * float(dt_s))
