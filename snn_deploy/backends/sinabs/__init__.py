@@ -1,0 +1,61 @@
+"""Speck backend: compile an IR graph to a Sinabs artifact, emulate it bit-exactly, run it with sinabs.
+
+The backend interface is in :mod:`snn_deploy.backends`. Never imports ``samna`` or
+``sinabs.backend.dynapcnn`` (the emitted ``model.py`` is ready for ``DynapcnnNetwork`` on a machine that has
+samna).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from snn_deploy.backends import CompileOptions
+from snn_deploy.backends.sinabs.artifact import (
+    input_raster, load_deployment, recorded_populations, to_records, write_artifact,
+)
+from snn_deploy.emulate.speck import emulate
+from snn_deploy.ir.graph import Graph
+from snn_deploy.quantize.speck.quantizer import quantize
+from snn_deploy.spikes import SpikeEvents
+
+__all__ = ["compile_model", "emulate_artifact", "run_artifact"]
+
+
+def compile_model(graph: Graph, out_dir: str | Path, options: CompileOptions) -> dict:
+    """Quantize ``graph`` for Speck and write the artifact; returns the quantization summary (with ``"text"``)."""
+    quantization = quantize(graph, options.dt_s, options.allow_leak_removal)
+    write_artifact(quantization, out_dir)
+    summary = quantization.to_dict()
+    summary["compatibility"] = quantization.compatibility.to_dict()
+    summary["text"] = "\n".join([
+        quantization.compatibility.text(),
+        f"dt_s = {quantization.deployment.dt_s:g}; clipped values: {summary['clipped_total']}",
+        *(f"  {a.name}: int {a.int_min}..{a.int_max}, max rel. error {a.max_rel_error:.3g}"
+          for a in quantization.arrays),
+        f"wrote {out_dir}",
+    ])
+    return summary
+
+
+def emulate_artifact(artifact_dir: str | Path, events: SpikeEvents, *, steps: int | None = None,
+                     record: str = "outputs", record_state: bool = False) -> tuple[dict[str, np.ndarray], float]:
+    """snn-deploy's integer emulator on the artifact's deployment."""
+    deployment = load_deployment(artifact_dir)
+    traces = emulate(deployment, input_raster(deployment, events, steps), record_state)
+    spikes = {name: trace.spikes for name, trace in traces.items()}
+    state = {name: (trace.u, trace.v) for name, trace in traces.items()} if record_state else None
+    return to_records(recorded_populations(deployment, record), spikes, state), deployment.dt_s
+
+
+def run_artifact(artifact_dir: str | Path, events: SpikeEvents, *, steps: int | None = None,
+                 record: str = "outputs", record_state: bool = False) -> tuple[dict[str, np.ndarray], float]:
+    """The artifact's ``model.py`` run by sinabs on the CPU."""
+    from snn_deploy.backends.sinabs.engine import run_sinabs
+
+    deployment = load_deployment(artifact_dir)
+    layer_spikes, layer_state = run_sinabs(artifact_dir, input_raster(deployment, events, steps), record_state)
+    names = [layer.population for layer in deployment.layers]
+    spikes = dict(zip(names, layer_spikes))
+    state = dict(zip(names, layer_state)) if layer_state is not None else None
+    return to_records(recorded_populations(deployment, record), spikes, state), deployment.dt_s

@@ -1,0 +1,114 @@
+"""The Speck artifact directory: writing it (atomically, deterministically) and reading it back.
+
+Files: ``manifest.json`` (contract keys plus ``"speck"``: the deployment's layers), ``quantization.json``,
+``compatibility.json`` (rules checked, notes, layer -> core map with the memories), ``model.py`` (sinabs
+builder) and ``weights.npz`` (integer weights and biases).
+"""
+from __future__ import annotations
+
+import platform
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+from snn_deploy import __version__
+from snn_deploy.artifacts import atomic_directory, dumps_json, sha256_file
+from snn_deploy.backends import read_manifest
+from snn_deploy.errors import ModelFormatError, UnsupportedError
+from snn_deploy.quantize.speck.deployment import SpeckDeployment
+from snn_deploy.quantize.speck.quantizer import SpeckQuantization
+from snn_deploy.quantize.speck.spec import SPECK
+from snn_deploy.backends.sinabs.emit import render_model_py
+from snn_deploy.spikes import SpikeEvents, save_npz
+
+WEIGHTS_FILE = "weights.npz"
+MODEL_FILE = "model.py"
+
+
+def _versions() -> dict[str, str]:
+    import sinabs
+    import torch
+
+    return {"snn_deploy": __version__, "sinabs": sinabs.__version__, "torch": torch.__version__.split("+")[0],
+            "numpy": np.__version__, "python": platform.python_version()}
+
+
+def write_artifact(quantization: SpeckQuantization, out_dir: str | Path) -> None:
+    """Write the artifact of ``quantization`` to ``out_dir`` (replaced atomically)."""
+    deployment = quantization.deployment
+    with atomic_directory(out_dir) as tmp:
+        save_npz(tmp / WEIGHTS_FILE, deployment.arrays())
+        (tmp / MODEL_FILE).write_text(render_model_py(deployment))
+        (tmp / "quantization.json").write_text(dumps_json(quantization.to_dict()))
+        (tmp / "compatibility.json").write_text(dumps_json(quantization.compatibility.to_dict()))
+        hashes = {p.name: sha256_file(p) for p in sorted(tmp.iterdir())}
+        manifest = {
+            "target": SPECK.name, "dt_s": deployment.dt_s, "input_units": deployment.input_units,
+            "input_shape": list(deployment.input_shape), "outputs": sorted(deployment.outputs),
+            "latency_steps": 0, "versions": _versions(), "hashes": hashes, "speck": deployment.describe(),
+        }
+        (tmp / "manifest.json").write_text(dumps_json(manifest))
+
+
+def load_deployment(artifact_dir: str | Path) -> SpeckDeployment:
+    """Read an artifact back, checking every file against the manifest's sha256."""
+    artifact_dir = Path(artifact_dir)
+    manifest = read_manifest(artifact_dir)
+    if manifest["target"] != SPECK.name or "speck" not in manifest:
+        raise ModelFormatError(f"{artifact_dir}/manifest.json: not a Speck artifact")
+    for name, digest in manifest.get("hashes", {}).items():
+        path = artifact_dir / name
+        if not path.is_file() or sha256_file(path) != digest:
+            raise ModelFormatError(f"{path}: missing or changed since compile (sha256 differs from the manifest)")
+    try:
+        with np.load(artifact_dir / WEIGHTS_FILE, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    except (OSError, ValueError) as exc:
+        raise ModelFormatError(f"{artifact_dir / WEIGHTS_FILE}: unreadable ({type(exc).__name__})") from None
+    return SpeckDeployment.from_stored(manifest["speck"], arrays, str(artifact_dir))
+
+
+def input_raster(deployment: SpeckDeployment, events: SpikeEvents, steps: int | None) -> np.ndarray:
+    """Input counts ``[batch, steps, units]``; by default up to the last event (Speck adds no latency)."""
+    if events.units != deployment.input_units:
+        raise ModelFormatError(f"input has {events.units} units, the network's input has {deployment.input_units}")
+    return events.to_raster(deployment.dt_s, steps)
+
+
+def recorded_populations(deployment: SpeckDeployment, record: str) -> dict[str, str]:
+    """Record key prefix -> population: ``outputs`` (output node names), ``all`` or comma-separated names."""
+    if record == "outputs":
+        return dict(sorted(deployment.outputs.items()))
+    populations = {layer.population: layer.population for layer in deployment.layers}
+    if record == "all":
+        return populations
+    known = {**populations, **deployment.outputs}
+    chosen = {}
+    for name in (n.strip() for n in record.split(",") if n.strip()):
+        if name not in known:
+            raise UnsupportedError(f"--record: no population or output named '{name}' (known: {', '.join(known)})")
+        chosen[name] = known[name]
+    return chosen
+
+
+def to_records(chosen: Mapping[str, str], spikes: Mapping[str, np.ndarray],
+               state: Mapping[str, tuple[np.ndarray, np.ndarray]] | None) -> dict[str, np.ndarray]:
+    """``<node>/spikes`` (uint8) and, with ``state`` (population -> (u, v)), ``<node>/u``, ``<node>/v``.
+
+    Arrays come in as ``[batch, steps, ...]`` and go out as ``[batch, steps, units]``; a count over 255 in one
+    step raises :class:`UnsupportedError` (the records hold uint8).
+    """
+    records: dict[str, np.ndarray] = {}
+    for key, population in chosen.items():
+        counts = np.asarray(spikes[population])
+        counts = counts.reshape(counts.shape[0], counts.shape[1], -1)
+        if counts.size and counts.max() > SPECK.max_spikes_per_step:
+            raise UnsupportedError(f"node '{population}': {int(counts.max())} spikes in one step; records hold at "
+                                   f"most {SPECK.max_spikes_per_step}")
+        records[f"{key}/spikes"] = counts.astype(np.uint8)
+        if state is not None:
+            u, v = state[population]
+            records[f"{key}/u"] = np.asarray(u).reshape(counts.shape).astype(np.int64)
+            records[f"{key}/v"] = np.asarray(v).reshape(counts.shape).astype(np.int64)
+    return records
