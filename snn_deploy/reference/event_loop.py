@@ -1,0 +1,270 @@
+"""The numba-compiled event loop of the exact simulator: one sample, all populations, exact spike times.
+
+Each neuron keeps its state ``(I, v)`` at the time it was last touched and is advanced lazily with the
+closed form of :mod:`snn_deploy.reference.neuron_ode`. A binary heap holds two kinds of future events:
+delayed pulses and predicted threshold crossings (a prediction is invalidated by a version counter
+when the neuron is touched again). The loop handles one *instant* ``t`` at a time, in this order:
+
+1. neurons whose predicted crossing is at ``t`` fire (ascending neuron index): ``v = theta``, then reset;
+2. every pulse arriving at ``t`` (from the heap, from input events at ``t`` and from the spikes of
+   step 1, in the order they were scheduled) is added to its target: pulses arriving at the same
+   instant are summed before any threshold test;
+3. the touched neurons, in ascending index, fire while ``v > theta`` (several spikes per instant are
+   possible with subtractive reset). Zero-delay pulses of these spikes arrive at the same ``t`` and
+   form the next round of step 2, until a round emits no spike.
+
+Finally the crossing of every touched neuron is predicted again. Spikes reach their targets at the
+emission time plus the synapse delay: there is no hidden time step.
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from snn_deploy.reference.neuron_ode import JUMP_I, JUMP_V, THETA, V_RESET, first_crossing, state_after
+
+# heap rows: (time, sequence number, kind, neuron, weight, version)
+_TIME, _SEQ, _KIND, _IDX, _WEIGHT, _VER = range(6)
+_CROSSING, _PULSE = 0.0, 1.0
+
+#: statuses returned by :func:`run_sample`
+OK, TOO_MANY_EVENTS, ZENO = 0, 1, 2
+#: spike rounds allowed within one instant before the loop reports a zero-delay spike cascade (``ZENO``)
+MAX_ROUNDS = 100_000
+
+
+@numba.njit(cache=True)
+def _grow(array: np.ndarray) -> np.ndarray:
+    bigger = np.empty((2 * array.shape[0],) + array.shape[1:], dtype=array.dtype)
+    bigger[: array.shape[0]] = array
+    return bigger
+
+
+@numba.njit(cache=True)
+def _less(heap: np.ndarray, a: int, b: int) -> bool:
+    return heap[a, _TIME] < heap[b, _TIME] or (heap[a, _TIME] == heap[b, _TIME] and heap[a, _SEQ] < heap[b, _SEQ])
+
+
+@numba.njit(cache=True)
+def _swap(heap: np.ndarray, a: int, b: int) -> None:
+    for c in range(6):
+        heap[a, c], heap[b, c] = heap[b, c], heap[a, c]
+
+
+@numba.njit(cache=True)
+def _push(heap: np.ndarray, size: int, time: float, seq: int, kind: float, idx: int, weight: float,
+          version: int) -> np.ndarray:
+    """Insert a row at position ``size`` and sift it up; returns the (possibly reallocated) heap."""
+    if size == heap.shape[0]:
+        heap = _grow(heap)
+    heap[size, _TIME], heap[size, _SEQ], heap[size, _KIND] = time, seq, kind
+    heap[size, _IDX], heap[size, _WEIGHT], heap[size, _VER] = idx, weight, version
+    i = size
+    while i > 0:
+        parent = (i - 1) // 2
+        if not _less(heap, i, parent):
+            break
+        _swap(heap, i, parent)
+        i = parent
+    return heap
+
+
+@numba.njit(cache=True)
+def _pop(heap: np.ndarray, size: int) -> None:
+    """Move the top row to position ``size - 1`` and restore the heap on ``size - 1`` rows."""
+    last = size - 1
+    _swap(heap, 0, last)
+    i = 0
+    while True:
+        child = 2 * i + 1
+        if child >= last:
+            break
+        if child + 1 < last and _less(heap, child + 1, child):
+            child += 1
+        if not _less(heap, child, i):
+            break
+        _swap(heap, i, child)
+        i = child
+
+
+@numba.njit(cache=True, inline="always")
+def _reset(v: float, p: np.ndarray, subtract: bool) -> float:
+    """The membrane after a spike fired at potential ``v``: ``v - theta`` or ``v_reset``."""
+    return v - p[THETA] if subtract else p[V_RESET]
+
+
+@numba.njit(cache=True)
+def run_sample(
+    params: np.ndarray, spiking: np.ndarray, subtract: np.ndarray, recorded: np.ndarray,
+    n_inputs: int, indptr: np.ndarray, target: np.ndarray, delay_s: np.ndarray, weight: np.ndarray,
+    in_unit: np.ndarray, in_time: np.ndarray, t_end: float,
+    probe_times: np.ndarray, probe_neurons: np.ndarray, max_events: int,
+):
+    """Simulate one sample; returns ``(status, spike_neuron, spike_time, probe_i, probe_v)``.
+
+    ``indptr/target/delay_s/weight`` is the fan-out (CSR over source units: the ``n_inputs`` input units,
+    then the neurons). Input events must be sorted by time. Probes give the state just before the
+    events at each probe time (the left limit).
+    """
+    n_neurons = params.shape[0]
+    i_state = np.zeros(n_neurons)
+    v_state = np.zeros(n_neurons)
+    t_last = np.zeros(n_neurons)
+    version = np.zeros(n_neurons, dtype=np.int64)
+    touched = np.zeros(n_neurons, dtype=np.bool_)
+    touched_list = np.empty(n_neurons, dtype=np.int64)
+    n_touched = 0
+    in_round = np.zeros(n_neurons, dtype=np.bool_)
+    round_list = np.empty(n_neurons, dtype=np.int64)
+    fire_list = np.empty(n_neurons, dtype=np.int64)
+    heap = np.empty((1024, 6))
+    size = 0
+    seq = 0
+    pending = np.empty((256, 2))
+    n_pending = 0
+    current = np.empty((256, 2))
+    out_neuron = np.empty(256, dtype=np.int64)
+    out_time = np.empty(256)
+    n_out = 0
+    probe_i = np.empty((probe_times.size, probe_neurons.size))
+    probe_v = np.empty((probe_times.size, probe_neurons.size))
+    n_probed = 0
+    events = 0
+
+    for n in range(n_neurons):
+        if spiking[n]:
+            s = first_crossing(0.0, 0.0, t_end, 0.0, params[n])
+            if s < math.inf:
+                heap = _push(heap, size, s, seq, _CROSSING, n, 0.0, 0)
+                size += 1
+                seq += 1
+
+    p_in = 0
+    while True:
+        while size > 0 and heap[0, _KIND] == _CROSSING and heap[0, _VER] != version[int(heap[0, _IDX])]:
+            _pop(heap, size)
+            size -= 1
+        t = heap[0, _TIME] if size > 0 else math.inf
+        if p_in < in_time.size and in_time[p_in] < t:
+            t = in_time[p_in]
+        while n_probed < probe_times.size and probe_times[n_probed] <= min(t, t_end):
+            for j in range(probe_neurons.size):
+                n = probe_neurons[j]
+                probe_i[n_probed, j], probe_v[n_probed, j] = state_after(
+                    i_state[n], v_state[n], probe_times[n_probed] - t_last[n], params[n])
+            n_probed += 1
+        if t > t_end or t == math.inf:
+            break
+
+        # 1. predicted crossings at t fire; pulses due at t are collected
+        n_fire = 0
+        while size > 0 and heap[0, _TIME] == t:
+            kind, n = heap[0, _KIND], int(heap[0, _IDX])
+            if kind == _CROSSING:
+                if heap[0, _VER] == version[n]:
+                    fire_list[n_fire] = n
+                    n_fire += 1
+            else:
+                if n_pending == pending.shape[0]:
+                    pending = _grow(pending)
+                pending[n_pending, 0], pending[n_pending, 1] = n, heap[0, _WEIGHT]
+                n_pending += 1
+            _pop(heap, size)
+            size -= 1
+        n_in_now = 0
+        while p_in + n_in_now < in_time.size and in_time[p_in + n_in_now] == t:
+            n_in_now += 1
+        sources = in_unit[p_in:p_in + n_in_now]
+        p_in += n_in_now
+        fired = np.sort(fire_list[:n_fire])
+        for n in fired:
+            i_state[n], _ = state_after(i_state[n], v_state[n], t - t_last[n], params[n])
+            v_state[n] = _reset(params[n, THETA], params[n], subtract[n])
+            t_last[n] = t
+            if not touched[n]:
+                touched[n] = True
+                touched_list[n_touched] = n
+                n_touched += 1
+        # source units spiking now: the inputs at t, then the neurons fired in step 1 (ascending)
+        emitters = np.concatenate((sources, fired + n_inputs))
+        rounds = 0
+        while True:
+            for u in emitters:
+                if u >= n_inputs and recorded[u - n_inputs]:
+                    if n_out == out_time.size:
+                        out_time = _grow(out_time)
+                        out_neuron = _grow(out_neuron)
+                    out_neuron[n_out], out_time[n_out] = u - n_inputs, t
+                    n_out += 1
+                for k in range(indptr[u], indptr[u + 1]):
+                    events += 1
+                    if delay_s[k] == 0.0:
+                        if n_pending == pending.shape[0]:
+                            pending = _grow(pending)
+                        pending[n_pending, 0], pending[n_pending, 1] = target[k], weight[k]
+                        n_pending += 1
+                    else:
+                        heap = _push(heap, size, t + delay_s[k], seq, _PULSE, target[k], weight[k], 0)
+                        size += 1
+                        seq += 1
+            if events > max_events:
+                return TOO_MANY_EVENTS, out_neuron[:n_out], out_time[:n_out], probe_i, probe_v
+            if n_pending == 0:
+                break
+            rounds += 1
+            if rounds > MAX_ROUNDS:
+                return ZENO, out_neuron[:n_out], out_time[:n_out], probe_i, probe_v
+            # 2. apply this round's pulses (summed per neuron before any threshold test)
+            pending, current = current, pending
+            n_current, n_pending = n_pending, 0
+            n_round = 0
+            for j in range(n_current):
+                n, w = int(current[j, 0]), current[j, 1]
+                if t_last[n] < t:
+                    i_state[n], v_state[n] = state_after(i_state[n], v_state[n], t - t_last[n], params[n])
+                    t_last[n] = t
+                i_state[n] += params[n, JUMP_I] * w
+                v_state[n] += params[n, JUMP_V] * w
+                if not in_round[n]:
+                    in_round[n] = True
+                    round_list[n_round] = n
+                    n_round += 1
+                if not touched[n]:
+                    touched[n] = True
+                    touched_list[n_touched] = n
+                    n_touched += 1
+            # 3. threshold tests in ascending neuron order; the spikes are the next round's emitters
+            candidates = np.sort(round_list[:n_round])
+            n_emit = 0
+            for n in candidates:
+                in_round[n] = False
+                while spiking[n] and v_state[n] > params[n, THETA]:
+                    if n_emit == fire_list.size:
+                        fire_list = _grow(fire_list)
+                    fire_list[n_emit] = n + n_inputs
+                    n_emit += 1
+                    v_state[n] = _reset(v_state[n], params[n], subtract[n])
+            emitters = fire_list[:n_emit].copy()
+
+        # 4. predict the next crossing of every neuron touched at this instant
+        for j in range(n_touched):
+            n = touched_list[j]
+            touched[n] = False
+            version[n] += 1
+            if spiking[n]:
+                s = first_crossing(i_state[n], v_state[n], t_end - t, t, params[n])
+                if s < math.inf:
+                    heap = _push(heap, size, t + s, seq, _CROSSING, n, 0.0, version[n])
+                    size += 1
+                    seq += 1
+        n_touched = 0
+
+    while n_probed < probe_times.size:
+        for j in range(probe_neurons.size):
+            n = probe_neurons[j]
+            probe_i[n_probed, j], probe_v[n_probed, j] = state_after(
+                i_state[n], v_state[n], probe_times[n_probed] - t_last[n], params[n])
+        n_probed += 1
+    return OK, out_neuron[:n_out], out_time[:n_out], probe_i, probe_v

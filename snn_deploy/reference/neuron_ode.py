@@ -1,0 +1,167 @@
+r"""Closed-form sub-threshold dynamics of one uncoupled neuron and its exact next threshold crossing.
+
+Every uncoupled population of the IR (``CubaLIF``, ``LIF``, ``IF``, ``LI``) is, between input pulses,
+the linear system
+
+.. math::
+    \dot I = -\alpha (I - I_\infty), \qquad \dot v = -\beta v + K_0 + g I
+
+with per-neuron constants (columns of the parameter table, see :data:`PARAM_COLUMNS`). With
+:math:`D = I_0 - I_\infty`, :math:`K = K_0 + g I_\infty` and :math:`d = \alpha - \beta` its solution is
+
+.. math::
+    I(s) = I_\infty + D e^{-\alpha s}, \qquad
+    v(s) = v_0 e^{-\beta s} + K\, s\, h(\beta s) + g D\, s\, e^{-\beta s} h(d s),
+    \qquad h(x) = \frac{1 - e^{-x}}{x},\ h(0) = 1,
+
+which is Lee, Haghighatshoar & Karbasi's :math:`A e^{-\alpha s} + B e^{-\beta s} + C` written so that
+:math:`\alpha = \beta` (the :math:`s e^{-\alpha s}` kernel) and :math:`\beta = 0` (IF) need no special case.
+Its slope is :math:`\dot v(s) = e^{-\beta s} q(s)` with
+:math:`q(s) = -\beta v_0 + K + g D (e^{-d s} - \beta s h(d s))` and :math:`\dot q = -\alpha g D e^{-d s}`,
+so ``q`` is monotone: ``v`` has at most one stationary point ``s*`` (closed form below) and is monotone on
+``[0, s*]`` and ``[s*, inf)``. The first crossing of the threshold is therefore bracketed exactly and
+refined by safeguarded Newton iteration to :data:`TIME_RTOL` relative (closed form when ``g D = 0``).
+"""
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+#: columns of the per-neuron parameter table (float64 ``[neurons, len(PARAM_COLUMNS)]``)
+PARAM_COLUMNS: tuple[str, ...] = ("alpha", "beta", "g", "k0", "i_inf", "theta", "v_reset", "jump_i", "jump_v")
+ALPHA, BETA, G, K0, I_INF, THETA, V_RESET, JUMP_I, JUMP_V = range(len(PARAM_COLUMNS))
+
+#: relative tolerance of a computed crossing time (relative to the absolute time of the crossing)
+TIME_RTOL = 1e-14
+_MAX_ITER = 200
+
+
+@numba.njit(cache=True, inline="always")
+def rel_expm1(x: float) -> float:
+    """``h(x) = (1 - e^{-x}) / x`` with ``h(0) = 1``, accurate for every ``x``."""
+    if x == 0.0:
+        return 1.0
+    return -math.expm1(-x) / x
+
+
+@numba.njit(cache=True)
+def state_after(i0: float, v0: float, s: float, p: np.ndarray) -> tuple[float, float]:
+    """``(I(s), v(s))`` after ``s >= 0`` seconds without input, from ``(i0, v0)``; ``p`` is one table row."""
+    alpha, beta, g = p[ALPHA], p[BETA], p[G]
+    d_i = i0 - p[I_INF]
+    k = p[K0] + g * p[I_INF]
+    e_beta = math.exp(-beta * s)
+    v = v0 * e_beta + k * s * rel_expm1(beta * s) + g * d_i * s * e_beta * rel_expm1((alpha - beta) * s)
+    return p[I_INF] + d_i * math.exp(-alpha * s), v
+
+
+@numba.njit(cache=True)
+def _slope_factor(i0: float, v0: float, s: float, p: np.ndarray) -> float:
+    """``q(s) = e^{beta s} dv/ds`` (same sign as the slope of ``v``)."""
+    alpha, beta, g = p[ALPHA], p[BETA], p[G]
+    d = alpha - beta
+    return -beta * v0 + p[K0] + g * p[I_INF] + g * (i0 - p[I_INF]) * (math.exp(-d * s) - beta * s * rel_expm1(d * s))
+
+
+@numba.njit(cache=True)
+def _stationary_point(i0: float, v0: float, p: np.ndarray) -> float:
+    """The ``s > 0`` where ``q(s) = 0`` (``inf`` when there is none); requires ``g D != 0``.
+
+    ``q(s) = 0`` ⇔ ``e^{-d s} - beta (1 - e^{-d s}) / d = X`` with ``X = (beta v0 - K) / (g D)``, i.e.
+    ``e^{-d s} = (X d + beta) / alpha`` (``d != 0``) or ``s = (1 - X) / beta`` (``d = 0``).
+    """
+    alpha, beta, g = p[ALPHA], p[BETA], p[G]
+    gd = g * (i0 - p[I_INF])
+    x = (beta * v0 - p[K0] - g * p[I_INF]) / gd
+    d = alpha - beta
+    if d == 0.0:
+        s = (1.0 - x) / beta if beta > 0.0 else math.inf
+    else:
+        arg = (x * d + beta) / alpha
+        s = -math.log(arg) / d if arg > 0.0 else math.inf
+    return s if s > 0.0 else math.inf
+
+
+@numba.njit(cache=True)
+def _refine(i0: float, v0: float, lo: float, hi: float, t0: float, p: np.ndarray) -> float:
+    """The crossing of ``v = theta`` in ``(lo, hi]`` where ``v(lo) <= theta < v(hi)`` and ``v`` is monotone.
+
+    Newton steps from the bracket end nearer the root, replaced by bisection whenever they leave the
+    bracket; stops when the step is below ``TIME_RTOL * (t0 + hi)``.
+    """
+    theta = p[THETA]
+    x = hi
+    for _ in range(_MAX_ITER):
+        _, v = state_after(i0, v0, x, p)
+        f = v - theta
+        if f > 0.0:
+            hi = x
+        else:
+            lo = x
+        slope = math.exp(-p[BETA] * x) * _slope_factor(i0, v0, x, p)
+        step = -f / slope if slope != 0.0 else math.inf
+        x_new = x + step
+        if not (lo < x_new < hi):
+            x_new = 0.5 * (lo + hi)
+        tol = TIME_RTOL * (t0 + hi) + 1e-300
+        if abs(x_new - x) <= tol or hi - lo <= tol:
+            return x_new
+        x = x_new
+    return hi
+
+
+@numba.njit(cache=True)
+def first_crossing(i0: float, v0: float, horizon: float, t0: float, p: np.ndarray) -> float:
+    """Seconds from now to the first time ``v > theta`` (strict) within ``(0, horizon]``; ``inf`` if none.
+
+    ``(i0, v0)`` is the state now (absolute time ``t0``, used only for the tolerance), with ``v0 <= theta``.
+    """
+    theta = p[THETA]
+    beta = p[BETA]
+    gd = p[G] * (i0 - p[I_INF])
+    k = p[K0] + p[G] * p[I_INF]
+    if gd == 0.0:
+        # v relaxes monotonically towards k / beta (beta > 0) or drifts linearly at rate k (beta = 0)
+        if beta > 0.0:
+            target = k / beta
+            if not target > theta:
+                return math.inf
+            s = math.log1p((theta - v0) / (target - theta)) / beta
+        else:
+            if not k > 0.0:
+                return math.inf
+            s = (theta - v0) / k
+        return s if s <= horizon else math.inf
+    s_star = _stationary_point(i0, v0, p)
+    # segment 1: [0, min(s*, horizon)], v monotone; rising iff q(0) > 0
+    end1 = min(s_star, horizon)
+    if _slope_factor(i0, v0, 0.0, p) > 0.0:
+        if end1 == math.inf:
+            # rising for ever: v -> k / beta (beta > 0) or unbounded (beta = 0)
+            if beta > 0.0 and not k / beta > theta:
+                return math.inf
+            end1 = 1.0 / max(p[ALPHA], beta)
+            while not state_after(i0, v0, end1, p)[1] > theta:
+                end1 *= 2.0
+            return _refine(i0, v0, 0.0, end1, t0, p)
+        _, v_end = state_after(i0, v0, end1, p)
+        if v_end > theta:
+            return _refine(i0, v0, 0.0, end1, t0, p)
+        # either the horizon ends the search or v falls for ever after a maximum below theta
+        return math.inf
+    if s_star >= horizon:
+        return math.inf
+    # segment 2: [s*, horizon], v rising (it fell on segment 1, so q is increasing)
+    if horizon == math.inf:
+        if beta > 0.0 and not k / beta > theta:
+            return math.inf
+        end2 = s_star + 1.0 / min(p[ALPHA], beta) if beta > 0.0 else 2.0 * s_star + 1.0
+        while not state_after(i0, v0, end2, p)[1] > theta:
+            end2 = s_star + 2.0 * (end2 - s_star)
+    else:
+        end2 = horizon
+        if not state_after(i0, v0, end2, p)[1] > theta:
+            return math.inf
+    return _refine(i0, v0, s_star, end2, t0, p)
