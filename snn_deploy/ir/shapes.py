@@ -124,18 +124,43 @@ def neuron_count(graph: Graph) -> int:
     return sum(pop.size for pop in graph.populations().values())
 
 
+def _in_bounds_taps(size: int, kernel: int, stride: int, padding: int, dilation: int, out: int) -> int:
+    """Sum over output positions of the kernel taps that land inside the (unpadded) input, along one axis."""
+    taps = np.arange(out)[:, None] * stride - padding + np.arange(kernel)[None, :] * dilation
+    return int(np.count_nonzero((taps >= 0) & (taps < size)))
+
+
+def _window_connections(in_shape: Shape, out_shape: Shape, kernel: tuple[int, int], stride: tuple[int, int],
+                        padding: tuple[int, int], dilation: tuple[int, int] = (1, 1)) -> int:
+    """(input pixel, output pixel) pairs a 2-D window connects; taps into the zero padding are no synapse."""
+    return math.prod(
+        _in_bounds_taps(in_shape[1 + i], kernel[i], stride[i], padding[i], dilation[i], out_shape[1 + i])
+        for i in range(2)
+    )
+
+
 def synapse_count(graph: Graph, shapes: dict[str, Shape] | None = None) -> dict[str, int]:
-    """Number of synapses (non-structural weights) per projection: dense ``out*in``, conv ``out_elements*k``."""
+    """Number of synapses (connections from an input unit to an output unit) per projection.
+
+    Dense: ``out * in``. Conv2d: ``C_out * C_in/groups`` times the in-bounds kernel taps summed over
+    output pixels (taps that fall into the zero padding connect nothing). Sum/AvgPool2d: ``C`` times
+    the in-bounds window members. Flatten and Delay: 0 (one-to-one wiring, no weights).
+    """
     shapes = shapes if shapes is not None else infer_shapes(graph)
+    forward = graph.feedforward_edges()
     counts: dict[str, int] = {}
     for name, node in graph.projections().items():
         if isinstance(node, Dense):
             counts[name] = int(node.weight.size)
-        elif isinstance(node, Conv2d):
-            fan_in = int(np.prod(node.weight.shape[1:]))
-            counts[name] = _size(shapes[name]) * fan_in
-        elif isinstance(node, SumPool2d):
-            counts[name] = _size(shapes[name]) * node.kernel_size[0] * node.kernel_size[1]
+        elif isinstance(node, (Conv2d, SumPool2d)):
+            in_shape = shapes[next(s for s, t in forward if t == name)]
+            if isinstance(node, Conv2d):
+                window = _window_connections(in_shape, shapes[name], node.weight.shape[2:], node.stride,
+                                             node.padding, node.dilation)
+                counts[name] = int(node.weight.shape[0] * node.weight.shape[1]) * window
+            else:
+                window = _window_connections(in_shape, shapes[name], node.kernel_size, node.stride, node.padding)
+                counts[name] = int(shapes[name][0]) * window
         else:
             counts[name] = 0
     return counts
