@@ -6,6 +6,7 @@ samna).
 """
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
@@ -20,6 +21,8 @@ from snn_deploy.quantize.speck.quantizer import quantize
 from snn_deploy.spikes import SpikeEvents
 
 __all__ = ["compile_model", "emulate_artifact", "run_artifact"]
+
+_log = logging.getLogger(__name__)
 
 
 def compile_model(graph: Graph, out_dir: str | Path, options: CompileOptions) -> dict:
@@ -43,6 +46,10 @@ def emulate_artifact(artifact_dir: str | Path, events: SpikeEvents, *, steps: in
     """snn-deploy's integer emulator on the artifact's deployment."""
     deployment = load_deployment(artifact_dir)
     traces = emulate(deployment, input_raster(deployment, events, steps), record_state)
+    for name, trace in traces.items():
+        if trace.state_overflow:
+            _log.warning("speck: layer '%s': v + input left the 16-bit state range %d times (neuron x step); "
+                         "sinabs does not model this, the chip would overflow", name, trace.state_overflow)
     spikes = {name: trace.spikes for name, trace in traces.items()}
     state = {name: (trace.u, trace.v) for name, trace in traces.items()} if record_state else None
     return to_records(recorded_populations(deployment, record), spikes, state), deployment.dt_s

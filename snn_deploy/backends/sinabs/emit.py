@@ -76,10 +76,11 @@ def build_model(batch_size: int = 1, weights_path: Path = WEIGHTS) -> nn.Sequent
 def render_model_py(deployment: SpeckDeployment) -> str:
     """The text of ``model.py`` for ``deployment`` (deterministic)."""
     layers = []
-    previous_kind = "conv"  # the input frames are [C, H, W]
+    previous_kind = "conv"  # the input frames are [C, H, W]: a first Dense needs a Flatten
     for layer in deployment.layers:
         layers.append({
-            "population": layer.population, "kind": layer.kind, "flatten": previous_kind == "conv",
+            "population": layer.population, "kind": layer.kind,
+            "flatten": layer.kind == "linear" and previous_kind == "conv",
             "stride": list(layer.stride), "padding": list(layer.padding), "has_bias": layer.has_bias,
             "threshold": layer.threshold, "min_v_mem": layer.min_v_mem, "reset": layer.reset, "pool": layer.pool,
         })

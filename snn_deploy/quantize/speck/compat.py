@@ -30,46 +30,26 @@ import numpy as np
 
 from snn_deploy.errors import UnsupportedError
 from snn_deploy.ir.graph import Graph
-from snn_deploy.ir.shapes import conv2d_output_hw
 from snn_deploy.ir.nodes import (
     IF, LIF, AvgPool2d, Conv2d, CubaLIF, Dense, Flatten, Output, Population, SumPool2d,
 )
+from snn_deploy.quantize.speck.deployment import LayerGeometry, Shape3
 from snn_deploy.quantize.speck.spec import SPECK, LayerMemory
 
-Shape3 = tuple[int, int, int]
 
+@dataclass(frozen=True, eq=False, kw_only=True)
+class LayerPlan(LayerGeometry):
+    """One Speck layer in float, before quantization (a Dense is a conv over its whole input)."""
 
-@dataclass(frozen=True, eq=False)
-class LayerPlan:
-    """One Speck layer in float: ``weight`` is ``[f, c, kh, kw]`` (a Dense is a conv over its whole input)."""
-
-    population: str
-    projection: str
-    kind: str  # "conv" | "linear"
-    in_shape: Shape3
-    weight: np.ndarray
     bias_per_step: np.ndarray
-    stride: tuple[int, int]
-    padding: tuple[int, int]
     threshold: float
     v_min: float | None
     reset: str  # "subtract" | "to_zero"
-    pool: int
 
     @property
     def memory(self) -> LayerMemory:
         """Memory this layer needs (``DynapcnnLayer.memory_summary``; a bias only when one is non-zero)."""
         return SPECK.layer_memory(self.weight.shape, self.neuron_shape, bool(np.any(self.bias_per_step != 0)))
-
-    @property
-    def neuron_shape(self) -> Shape3:
-        h, w = conv2d_output_hw(self.in_shape[1:], self.weight.shape[2:], self.stride, self.padding)
-        return (int(self.weight.shape[0]), h, w)
-
-    @property
-    def out_shape(self) -> Shape3:
-        f, h, w = self.neuron_shape
-        return (f, h // self.pool, w // self.pool)
 
 
 @dataclass
@@ -188,12 +168,16 @@ def _chain(graph: Graph, problems: list[str]) -> list[str] | None:
     """The nodes from the Input to the Output when the graph is one chain, else None with problems."""
     for source, target in sorted(graph.recurrent_edges()):
         problems.append(f"edge '{source}' -> '{target}' is recurrent; Speck layers are feed-forward")
+    forward = graph.feedforward_edges()
     for name in graph.nodes:
-        if len(graph.sources(name)) > 1:
-            problems.append(f"node '{name}' sums {len(graph.sources(name))} sources (skip or merge edges "
-                            f"{', '.join(graph.sources(name))}); supported here: one chain of layers")
-        if len(graph.targets(name)) > 1:
-            problems.append(f"node '{name}' feeds {len(graph.targets(name))} nodes; supported here: one chain of layers")
+        sources = [s for s, t in forward if t == name]
+        targets = [t for s, t in forward if s == name]
+        if len(sources) > 1:
+            problems.append(f"node '{name}' sums {len(sources)} sources (skip or merge edges from "
+                            f"{', '.join(sources)}); supported here: one chain of layers")
+        if len(targets) > 1:
+            problems.append(f"node '{name}' feeds {len(targets)} nodes ({', '.join(targets)}); supported here: "
+                            "one chain of layers")
     if len(graph.inputs) != 1 or len(graph.outputs) != 1:
         problems.append(f"graph has {len(graph.inputs)} inputs and {len(graph.outputs)} outputs; supported: one each")
     if problems:
@@ -246,6 +230,8 @@ def check_compatibility(graph: Graph, dt_s: float, allow_leak_removal: bool = Fa
     problems = report.problems
     chain = _chain(graph, problems)
     if chain is None:
+        for name, pop in graph.populations().items():
+            _iaf_view(name, pop, allow_leak_removal, problems)
         return report
     shapes = graph.shapes()
     feature = _input_shape(chain[0], shapes[chain[0]], problems)

@@ -17,27 +17,18 @@ from snn_deploy.ir.shapes import conv2d_output_hw
 Shape3 = tuple[int, int, int]
 
 
-@dataclass(frozen=True, eq=False)
-class SpeckLayer:
-    """One core: conv (``weight`` ``[f, c, k, k]`` int, ``bias`` ``[f]`` int) -> IAF -> sum pooling ``pool``.
-
-    ``scale`` is integer units per IR unit of ``v`` (the layer's float values times ``scale``, rounded).
-    """
+@dataclass(frozen=True, eq=False, kw_only=True)
+class LayerGeometry:
+    """Where a layer sits: its IR nodes, kind, input ``[C, H, W]``, kernel ``weight`` ``[f, c, k, k]``, pooling."""
 
     population: str
     projection: str
     kind: str  # "conv" | "linear" (a Dense, run as a conv over its whole input)
     in_shape: Shape3
     weight: np.ndarray
-    bias: np.ndarray
     stride: tuple[int, int]
     padding: tuple[int, int]
-    threshold: int
-    min_v_mem: int
-    reset: str  # "subtract" | "to_zero"
     pool: int
-    core: int
-    scale: float
 
     @property
     def neuron_shape(self) -> Shape3:
@@ -48,6 +39,21 @@ class SpeckLayer:
     def out_shape(self) -> Shape3:
         f, h, w = self.neuron_shape
         return (f, h // self.pool, w // self.pool)
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class SpeckLayer(LayerGeometry):
+    """One core: conv (integer ``weight``, ``bias`` ``[f]``) -> IAF -> sum pooling ``pool``.
+
+    ``scale`` is integer units per IR unit of ``v`` (the layer's float values times ``scale``, rounded).
+    """
+
+    bias: np.ndarray
+    threshold: int
+    min_v_mem: int
+    reset: str  # "subtract" | "to_zero"
+    core: int
+    scale: float
 
     @property
     def has_bias(self) -> bool:

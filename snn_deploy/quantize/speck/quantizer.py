@@ -64,10 +64,11 @@ def _limit(values: np.ndarray, bits: int) -> float:
     """Largest scale keeping ``round(values * s)`` within the signed ``bits`` range (inf for all-zero)."""
     lo, hi = SPECK.signed_range(bits)
     limits = [np.inf]
-    if values.size and values.max() > 0:
-        limits.append(hi / values.max())
-    if values.size and values.min() < 0:
-        limits.append(-lo / -values.min())
+    with np.errstate(over="ignore"):  # a subnormal value gives an infinite (no) limit
+        if values.size and values.max() > 0:
+            limits.append(hi / values.max())
+        if values.size and values.min() < 0:
+            limits.append(-lo / -values.min())
     return float(min(limits))
 
 
