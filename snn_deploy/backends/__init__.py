@@ -17,6 +17,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
+from typing import Iterable, Mapping
 
 from snn_deploy.errors import ModelFormatError, UnsupportedError
 
@@ -56,3 +57,20 @@ def read_manifest(artifact_dir: str | Path) -> dict:
 
 def backend_for_artifact(artifact_dir: str | Path) -> ModuleType:
     return backend_for_target(read_manifest(artifact_dir)["target"])
+
+
+def select_records(populations: Iterable[str], outputs: Mapping[str, str], record: str) -> dict[str, str]:
+    """Record key prefix -> population for ``record``: ``outputs`` (output node names, each recording its
+    source population), ``all`` (every population) or comma-separated population / output names."""
+    if record == "outputs":
+        return dict(sorted(outputs.items()))
+    chosen_all = {p: p for p in populations}
+    if record == "all":
+        return chosen_all
+    known = {**chosen_all, **outputs}
+    chosen = {}
+    for name in (n.strip() for n in record.split(",") if n.strip()):
+        if name not in known:
+            raise UnsupportedError(f"--record: no population or output named '{name}' (known: {', '.join(known)})")
+        chosen[name] = known[name]
+    return chosen
