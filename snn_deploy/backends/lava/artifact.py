@@ -1,0 +1,105 @@
+"""The Lava artifact directory: write it atomically and deterministically, read its deployment back.
+
+``DIR/`` holds ``network.py`` (the Lava process graph, a copy of ``network_template.py``),
+``weights.npz`` (:meth:`Deployment.to_arrays`), ``network.net`` (lava-dl netx HDF5, feed-forward dense
+networks only), ``quantization.json`` and ``manifest.json`` (target, ``dt_s``, input size, outputs,
+latency, versions, sha256 of every other file).
+"""
+from __future__ import annotations
+
+import platform
+from importlib import metadata
+from pathlib import Path
+from typing import Mapping
+
+import numpy as np
+
+from snn_deploy import __version__
+from snn_deploy.artifacts import atomic_directory, dumps_json, sha256_file
+from snn_deploy.backends import read_manifest, select_records
+from snn_deploy.errors import ModelFormatError, UnsupportedError
+from snn_deploy.quantize.loihi2.deployment import Deployment
+from snn_deploy.spikes import SpikeEvents, save_npz
+
+TEMPLATE = Path(__file__).with_name("network_template.py")
+LAVA_VERSION = "0.10.0"
+
+
+def _versions() -> dict[str, str]:
+    versions = {"snn-deploy": __version__, "lava-nc (engine)": LAVA_VERSION, "numpy": np.__version__,
+                "python": platform.python_version()}
+    try:
+        versions["h5py"] = metadata.version("h5py")
+    except metadata.PackageNotFoundError:  # pragma: no cover
+        pass
+    return versions
+
+
+def write_artifact(deployment: Deployment, out_dir: str | Path) -> list[str]:
+    """Write the artifact directory atomically; returns the notes on files not written (e.g. no netx)."""
+    from snn_deploy.backends.lava.netx_writer import write_netx
+
+    notes: list[str] = []
+    with atomic_directory(out_dir) as tmp:
+        (tmp / "network.py").write_text(TEMPLATE.read_text())
+        save_npz(tmp / "weights.npz", deployment.to_arrays())
+        try:
+            write_netx(deployment, tmp / "network.net")
+        except UnsupportedError as exc:
+            notes.append(f"no network.net: {exc}")
+        (tmp / "quantization.json").write_text(dumps_json(dict(deployment.report, notes=notes)))
+        hashes = {p.name: sha256_file(p) for p in sorted(tmp.iterdir())}
+        outputs = list(deployment.outputs)
+        output_latency = [deployment.latency_steps[deployment.outputs[o]] for o in outputs]
+        manifest = {
+            "target": "loihi2", "engine": "lava", "dt_s": deployment.dt_s, "input": deployment.input_name,
+            "input_units": deployment.input_units, "outputs": outputs,
+            "latency_steps": max(output_latency, default=0),
+            "latency_steps_by_node": {**dict(deployment.latency_steps),
+                                      **{o: deployment.latency_steps[deployment.outputs[o]] for o in outputs}},
+            "populations": dict(deployment.populations), "versions": _versions(), "hashes": hashes,
+        }
+        (tmp / "manifest.json").write_text(dumps_json(manifest))
+    return notes
+
+
+def load_deployment(artifact_dir: str | Path) -> Deployment:
+    manifest = read_manifest(artifact_dir)
+    if manifest["target"] != "loihi2":
+        raise ModelFormatError(f"{artifact_dir}: compiled for {manifest['target']}, not loihi2")
+    path = Path(artifact_dir) / "weights.npz"
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {key: data[key] for key in data.files}
+    except FileNotFoundError:
+        raise ModelFormatError(f"{path}: no such file") from None
+    except (OSError, ValueError, EOFError) as exc:
+        raise ModelFormatError(f"{path}: unreadable ({type(exc).__name__})") from None
+    return Deployment.from_arrays(arrays, str(path))
+
+
+def input_raster(deployment: Deployment, events: SpikeEvents, steps: int | None) -> np.ndarray:
+    """Input ``[batch, steps, units]``; by default up to the last event plus the deepest population's latency."""
+    if events.units != deployment.input_units:
+        raise ModelFormatError(f"input has {events.units} units, the network's input has {deployment.input_units}")
+    if steps is None:
+        last = int(np.rint(events.time_s.max() / deployment.dt_s)) if events.time_s.size else 0
+        steps = last + 1 + max(deployment.latency_steps.values(), default=0)
+    return events.to_raster(deployment.dt_s, steps)
+
+
+def recorded_populations(deployment: Deployment, record: str) -> dict[str, str]:
+    """Record key prefix -> population (see :func:`snn_deploy.backends.select_records`)."""
+    return select_records(deployment.populations, deployment.outputs, record)
+
+
+def to_records(chosen: Mapping[str, str], by_population: Mapping[str, np.ndarray], record_state: bool
+               ) -> dict[str, np.ndarray]:
+    """``<node>/spikes`` (and ``/u``, ``/v``) from per-population ``<population>/...`` arrays."""
+    records: dict[str, np.ndarray] = {}
+    for key, population in chosen.items():
+        records[f"{key}/spikes"] = np.asarray(by_population[f"{population}/spikes"]).astype(np.uint8)
+        if record_state:
+            records[f"{key}/u"] = np.asarray(by_population[f"{population}/u"]).astype(np.int64)
+            records[f"{key}/v"] = np.asarray(by_population[f"{population}/v"]).astype(np.int64)
+    return records

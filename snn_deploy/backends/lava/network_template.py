@@ -1,0 +1,260 @@
+#!/usr/bin/env python3
+"""Lava process graph of a Loihi 2 deployment written by snn-deploy (needs only lava-nc 0.10 and numpy).
+
+    python network.py --input IN.npz --output OUT.npz [--record POP,POP] [--record-state] [--hw]
+    python network.py --jobs JOBS.json    # several artifacts, one after the other, in one Python process
+
+``IN.npz`` holds ``spikes`` ``[batch, steps, units]`` (a unit spikes in a step if its count is > 0);
+``OUT.npz`` gets ``<population>/spikes`` ``[batch, steps, units]`` and, with ``--record-state``,
+``<population>/u`` and ``<population>/v``. ``JOBS.json`` is a list of objects with keys ``weights``,
+``input``, ``output``, ``record`` (list of populations) and ``record_state``.
+
+The graph (from ``weights.npz`` next to this file): one ``LIF`` (``LIFReset`` with a periodic reset) per
+neuron group, one ``Dense`` (``DelayDense`` with delays) per synapse block, the input from a
+``RingBuffer`` source. Samples run one after the other on the same graph; before each sample ``u``, ``v``
+and the synapses' buffered input are set to 0, so every sample starts from rest. Spikes (and ``u``, ``v``)
+are collected inside small recorder processes and written to files once, at the last step: no per-element
+``Var.get``. ``--hw`` selects ``Loihi2HwCfg`` (needs Intel's lava-loihi); default is
+``Loihi2SimCfg(select_tag="fixed_pt")``, Lava's bit-accurate CPU models.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+try:
+    from lava.magma.core.decorator import implements, requires, tag
+    from lava.magma.core.model.py.model import PyLoihiProcessModel
+    from lava.magma.core.model.py.ports import PyInPort, PyRefPort
+    from lava.magma.core.model.py.type import LavaPyType
+    from lava.magma.core.process.ports.ports import InPort, RefPort
+    from lava.magma.core.process.process import AbstractProcess
+    from lava.magma.core.resources import CPU
+    from lava.magma.core.run_conditions import RunSteps
+    from lava.magma.core.run_configs import Loihi2HwCfg, Loihi2SimCfg
+    from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
+    from lava.proc.dense.process import Dense, DelayDense
+    from lava.proc.io.source import RingBuffer
+    from lava.proc.lif.process import LIF, LIFReset
+except ImportError as exc:  # pragma: no cover - depends on the interpreter
+    if __name__ != "__main__":
+        raise
+    sys.exit(f"error: network.py needs lava-nc 0.10 in Python 3.10 ({exc}); run `make env` in snn-deploy")
+
+HERE = Path(__file__).resolve().parent
+
+
+class SpikeRecorder(AbstractProcess):
+    """Keeps the spikes it receives and saves them to ``path`` (``.npy``, ``[steps, units]``) at the last step."""
+
+    def __init__(self, *, shape: tuple[int, ...], num_steps: int, path: str) -> None:
+        super().__init__(shape=shape, num_steps=num_steps, path=path)
+        self.a_in = InPort(shape=shape)
+
+
+class StateRecorder(AbstractProcess):
+    """Reads ``u`` and ``v`` of a LIF after every step and saves them to ``path`` (``[2, steps, units]``)."""
+
+    def __init__(self, *, shape: tuple[int, ...], num_steps: int, path: str) -> None:
+        super().__init__(shape=shape, num_steps=num_steps, path=path)
+        self.u_ref = RefPort(shape=shape)
+        self.v_ref = RefPort(shape=shape)
+
+
+@implements(proc=SpikeRecorder, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt")
+class PySpikeRecorderModel(PyLoihiProcessModel):
+    a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
+
+    def __init__(self, proc_params) -> None:
+        super().__init__(proc_params)
+        self.buffer = np.zeros((proc_params["num_steps"], *proc_params["shape"]), np.uint8)
+
+    def run_spk(self) -> None:
+        self.buffer[self.time_step - 1] = self.a_in.recv() != 0
+        if self.time_step == self.proc_params["num_steps"]:
+            np.save(self.proc_params["path"], self.buffer)
+
+
+@implements(proc=StateRecorder, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt")
+class PyStateRecorderModel(PyLoihiProcessModel):
+    u_ref: PyRefPort = LavaPyType(PyRefPort.VEC_DENSE, np.int32)
+    v_ref: PyRefPort = LavaPyType(PyRefPort.VEC_DENSE, np.int32)
+
+    def __init__(self, proc_params) -> None:
+        super().__init__(proc_params)
+        self.buffer = np.zeros((2, proc_params["num_steps"], *proc_params["shape"]), np.int64)
+
+    def post_guard(self) -> bool:
+        return True
+
+    def run_post_mgmt(self) -> None:
+        self.buffer[0, self.time_step - 1] = self.u_ref.read()
+        self.buffer[1, self.time_step - 1] = self.v_ref.read()
+        if self.time_step == self.proc_params["num_steps"]:
+            np.save(self.proc_params["path"], self.buffer)
+
+
+def load_deployment(path: Path) -> tuple[dict, dict]:
+    with np.load(path, allow_pickle=False) as data:
+        arrays = {key: data[key] for key in data.files}
+    return json.loads(str(arrays["structure"].reshape(-1)[0])), arrays
+
+
+def _components(structure: dict) -> dict[str, str]:
+    """Union-find over synapses: each group's connected component (Lava runs only what is connected)."""
+    parent = {g["name"]: g["name"] for g in structure["groups"]}
+    parent[structure["input"]["name"]] = structure["input"]["name"]
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for s in structure["synapses"]:
+        parent[find(s["source"])] = find(s["target"])
+    return {name: find(name) for name in parent}
+
+
+def run(weights: Path, spikes: np.ndarray, record: list[str], record_state: bool, hw: bool,
+        scratch: Path) -> dict[str, np.ndarray]:
+    """Run every sample of ``spikes`` ``[batch, steps, units]``; spikes (and u, v) of the ``record`` populations."""
+    structure, arrays = load_deployment(weights)
+    batch, steps, units = spikes.shape
+    total = batch * steps
+    input_name = structure["input"]["name"]
+    source = RingBuffer(data=(spikes > 0).astype(np.int32).reshape(total, units).T.copy())
+    lifs, groups = {}, {}
+    for i, g in enumerate(structure["groups"]):
+        params = dict(shape=(arrays[f"group/{i}/indices"].size,), du=g["du"], dv=g["dv"], vth=g["vth"],
+                      bias_mant=arrays[f"group/{i}/bias_mant"], bias_exp=arrays[f"group/{i}/bias_exp"])
+        if g["reset_interval"]:
+            if batch > 1 and steps % g["reset_interval"]:
+                sys.exit(f"error: group {g['name']}: periodic reset needs steps ({steps}) to be a multiple of "
+                         f"{g['reset_interval']} when running {batch} samples")
+            lifs[g["name"]] = LIFReset(reset_interval=g["reset_interval"], reset_offset=g["reset_offset"], **params)
+        else:
+            lifs[g["name"]] = LIF(**params)
+        groups[g["name"]] = (i, g)
+    synapses = []
+    for i, s in enumerate(structure["synapses"]):
+        params = dict(weights=arrays[f"synapse/{i}/weight"], weight_exp=s["weight_exp"],
+                      num_weight_bits=s["num_weight_bits"])
+        dense = DelayDense(delays=arrays[f"synapse/{i}/delay"], **params) if s["delayed"] else Dense(**params)
+        (source.s_out if s["source"] == input_name else lifs[s["source"]].s_out).connect(dense.s_in)
+        dense.a_out.connect(lifs[s["target"]].a_in)
+        synapses.append(dense)
+    component = _components(structure)
+    for name, lif in lifs.items():  # a zero synapse ties every detached group to the graph Lava runs
+        if component[name] != component[input_name]:
+            bridge = Dense(weights=np.zeros((lif.a_in.shape[0], units), np.int32))
+            source.s_out.connect(bridge.s_in)
+            bridge.a_out.connect(lif.a_in)
+            synapses.append(bridge)
+            for other, root in list(component.items()):
+                if root == component[name] and other != name:
+                    component[other] = component[input_name]
+            component[name] = component[input_name]
+
+    recorders = []
+    for name, (i, g) in groups.items():
+        if g["population"] not in record:
+            continue
+        n = lifs[name].a_in.shape[0]
+        spikes_file = scratch / f"spikes_{i}.npy"
+        recorder = SpikeRecorder(shape=(n,), num_steps=total, path=str(spikes_file))
+        lifs[name].s_out.connect(recorder.a_in)
+        state_file = None
+        if record_state:
+            state_file = scratch / f"state_{i}.npy"
+            probe = StateRecorder(shape=(n,), num_steps=total, path=str(state_file))
+            probe.u_ref.connect_var(lifs[name].u)
+            probe.v_ref.connect_var(lifs[name].v)
+        recorders.append((name, g, i, spikes_file, state_file))
+
+    exceptions = {SpikeRecorder: PySpikeRecorderModel, StateRecorder: PyStateRecorderModel}
+    if hw:
+        if importlib.util.find_spec("lava.magma.core.model.nc") is None:
+            sys.exit("error: --hw needs Intel's lava-loihi (not public) next to lava-nc; without it run without --hw")
+        run_cfg = Loihi2HwCfg(exception_proc_model_map=exceptions)
+    else:
+        run_cfg = Loihi2SimCfg(select_tag="fixed_pt", exception_proc_model_map=exceptions)
+    anchor = source
+    try:
+        for sample in range(batch):
+            if sample:
+                for lif in lifs.values():
+                    lif.u.set(np.zeros(lif.u.shape))
+                    lif.v.set(np.zeros(lif.v.shape))
+                for dense in synapses:
+                    dense.a_buff.set(np.zeros(dense.a_buff.shape))
+            anchor.run(condition=RunSteps(num_steps=steps), run_cfg=run_cfg)
+    finally:
+        anchor.stop()
+
+    out: dict[str, np.ndarray] = {}
+    for population in record:
+        members = [r for r in recorders if r[1]["population"] == population]
+        size = structure["populations"][population]
+        full = np.zeros((batch, steps, size), np.uint8)
+        u = np.zeros((batch, steps, size), np.int64)
+        v = np.zeros((batch, steps, size), np.int64)
+        for name, g, i, spikes_file, state_file in members:
+            index = arrays[f"group/{i}/indices"]
+            full[:, :, index] = np.load(spikes_file).reshape(batch, steps, -1)
+            if state_file is not None:
+                state = np.load(state_file)
+                u[:, :, index] = state[0].reshape(batch, steps, -1)
+                v[:, :, index] = state[1].reshape(batch, steps, -1)
+        out[f"{population}/spikes"] = full
+        if record_state:
+            out[f"{population}/u"] = u
+            out[f"{population}/v"] = v
+    return out
+
+
+def run_job(weights: Path, input_path: Path, output_path: Path, record: list[str] | None, record_state: bool,
+            hw: bool) -> None:
+    structure, _ = load_deployment(weights)
+    with np.load(input_path, allow_pickle=False) as data:
+        spikes = data["spikes"]
+    record = list(structure["populations"]) if not record else record
+    with tempfile.TemporaryDirectory(prefix="snn-deploy-lava-") as scratch:
+        out = run(weights, spikes, record, record_state, hw, Path(scratch))
+    np.savez(output_path, **out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--weights", type=Path, default=HERE / "weights.npz")
+    parser.add_argument("--input", type=Path)
+    parser.add_argument("--output", type=Path)
+    parser.add_argument("--record", default="", help="comma-separated populations (default: all)")
+    parser.add_argument("--record-state", action="store_true")
+    parser.add_argument("--hw", action="store_true", help="run on Loihi 2 (Loihi2HwCfg; needs lava-loihi)")
+    parser.add_argument("--jobs", type=Path, help="JSON list of jobs to run in this process")
+    args = parser.parse_args(argv)
+    if args.jobs is not None:
+        for job in json.loads(args.jobs.read_text()):
+            run_job(Path(job["weights"]), Path(job["input"]), Path(job["output"]), job.get("record"),
+                    bool(job.get("record_state")), args.hw)
+        return 0
+    if args.input is None or args.output is None:
+        parser.error("--input and --output are required (or --jobs)")
+    record = [r for r in args.record.split(",") if r]
+    run_job(args.weights, args.input, args.output, record, args.record_state, args.hw)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

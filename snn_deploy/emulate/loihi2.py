@@ -1,0 +1,162 @@
+r"""Bit-accurate integer emulator of a Loihi 2 :class:`~snn_deploy.quantize.loihi2.deployment.Deployment`.
+
+Reproduces Lava 0.10's ``fixed_pt`` process models step by step (the rules are those of
+:data:`snn_deploy.quantize.loihi2.spec.LOIHI2`), vectorized over a batch of samples and over neurons with
+int64 numpy arrays. Step ``t`` (0-based; Lava's ``time_step`` is ``t + 1``) is, for every group:
+
+.. math::
+
+    a_t &= \textstyle\sum_{\text{synapses}} \mathrm{ring}[t] \quad(\text{what was sent } 1 + d \text{ steps ago})\\
+    u_t &= \mathrm{wrap}_{24}\big(\mathrm{wrap}_{32}(\mathrm{trunc_0}(u_{t-1}(4096-du-1)/4096) + 64 a_t)\big)\\
+    v_t &= \mathrm{clip}_{\pm(2^{23}-1)}\big(\mathrm{trunc_0}(v_{t-1}(4096-dv)/4096) + u_t + b\big),\quad
+    s_t = [v_t > \vartheta \cdot 64],\quad v_t \leftarrow 0 \text{ where } s_t
+
+and then every synapse sends ``(W s_t) << weight_exp`` (per delay bin) to ``ring[t + 1 + d]``. Input spikes
+are unary as Lava's Dense reads them (``s_in.astype(bool)``): several events of one unit in one step count
+once (counted in ``merged_input_events``). Wraps of ``u`` and clips of ``v`` are counted per population.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse
+
+from snn_deploy.quantize.loihi2.deployment import Deployment, Synapse
+from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec
+
+#: synapse matrices with at most this fraction of non-zeros (and enough entries) use scipy.sparse
+_SPARSE_DENSITY = 0.1
+_SPARSE_MIN_SIZE = 1 << 14
+
+
+@dataclass
+class EmulationResult:
+    """Per IR population: spikes ``[batch, steps, units]`` uint8, optional ``u``/``v`` int64, overflow counts."""
+
+    spikes: dict[str, np.ndarray]
+    u: dict[str, np.ndarray] = field(default_factory=dict)
+    v: dict[str, np.ndarray] = field(default_factory=dict)
+    u_wraps: dict[str, int] = field(default_factory=dict)
+    v_clips: dict[str, int] = field(default_factory=dict)
+    merged_input_events: int = 0
+
+
+class _Matrix:
+    """``x -> W x`` for a batch ``x [batch, in]`` with exact integer sums (float64 BLAS, |sums| < 2**53)."""
+
+    def __init__(self, weight: np.ndarray) -> None:
+        nonzero = np.count_nonzero(weight)
+        if weight.size >= _SPARSE_MIN_SIZE and nonzero <= _SPARSE_DENSITY * weight.size:
+            self._sparse = scipy.sparse.csr_matrix(weight.astype(np.float64))
+            self._dense_t = None
+        else:
+            self._sparse = None
+            self._dense_t = np.ascontiguousarray(weight.T.astype(np.float64))
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        product = x @ self._dense_t if self._sparse is None else (self._sparse @ x.T).T
+        return np.rint(product).astype(np.int64)
+
+
+class _Connection:
+    """One Lava Dense/DelayDense: effective weights split by delay, and its ring of in-flight input."""
+
+    def __init__(self, synapse: Synapse, batch: int, spec: Loihi2Spec) -> None:
+        mode = spec.sign_mode(synapse.weight)
+        weight = spec.effective_weights(synapse.weight, mode, synapse.num_weight_bits)
+        delay = synapse.delay if synapse.delay is not None else np.zeros(weight.shape, np.int64)
+        self.bins = [(int(d), _Matrix(np.where(delay == d, weight, 0))) for d in np.unique(delay)]
+        self.weight_exp = synapse.weight_exp
+        self.ring = np.zeros((int(delay.max()) + 2, batch, weight.shape[0]), dtype=np.int64)
+
+    def send(self, spikes: np.ndarray, t: int, spec: Loihi2Spec) -> None:
+        if not spikes.any():
+            return
+        slots = self.ring.shape[0]
+        for delay, matrix in self.bins:
+            self.ring[(t + 1 + delay) % slots] += spec.shift_by_exp(matrix(spikes), self.weight_exp)
+
+    def receive(self, t: int) -> np.ndarray:
+        slot = t % self.ring.shape[0]
+        value = self.ring[slot].copy()
+        self.ring[slot] = 0
+        return value
+
+
+def emulate(
+    deployment: Deployment,
+    input_spikes: np.ndarray,
+    *,
+    record: tuple[str, ...] | None = None,
+    record_state: bool = False,
+    spec: Loihi2Spec = LOIHI2,
+) -> EmulationResult:
+    """Run ``deployment`` on ``input_spikes`` ``[batch, steps, input_units]``; record populations ``record`` (all if None)."""
+    input_spikes = np.asarray(input_spikes)
+    batch, steps, units = input_spikes.shape
+    if units != deployment.input_units:
+        raise ValueError(f"input has {units} units, the deployment expects {deployment.input_units}")
+    recorded = tuple(deployment.populations) if record is None else tuple(record)
+    x_in = (input_spikes > 0).astype(np.float64)
+
+    connections = [_Connection(s, batch, spec) for s in deployment.synapses]
+    incoming = {g.name: [c for c, s in zip(connections, deployment.synapses) if s.target == g.name]
+                for g in deployment.groups}
+    outgoing = {name: [(c, s) for c, s in zip(connections, deployment.synapses) if s.source == name]
+                for name in [deployment.input_name, *(g.name for g in deployment.groups)]}
+
+    u = {g.name: np.zeros((batch, g.size), np.int64) for g in deployment.groups}
+    v = {g.name: np.zeros((batch, g.size), np.int64) for g in deployment.groups}
+    bias = {g.name: spec.effective_bias(g.bias_mant, g.bias_exp) for g in deployment.groups}
+    keep = [g for g in deployment.groups if g.population in recorded]
+    out_spikes = {g.name: np.zeros((batch, steps, g.size), np.uint8) for g in keep}
+    out_u = {g.name: np.zeros((batch, steps, g.size), np.int64) for g in keep} if record_state else {}
+    out_v = {g.name: np.zeros((batch, steps, g.size), np.int64) for g in keep} if record_state else {}
+    wraps = {g.name: 0 for g in deployment.groups}
+    clips = {g.name: 0 for g in deployment.groups}
+
+    for t in range(steps):
+        time_step = t + 1
+        fired: dict[str, np.ndarray] = {deployment.input_name: x_in[:, t]}
+        for g in deployment.groups:
+            a_in = sum((c.receive(t) for c in incoming[g.name]), np.zeros((batch, g.size), np.int64))
+            if g.reset_interval and time_step % g.reset_interval == g.reset_offset:
+                u[g.name][:] = 0
+                v[g.name][:] = 0
+            u_pre = spec.wrap_channel(spec.decay(u[g.name], g.du + spec.du_offset) + (a_in << spec.act_shift))
+            wrapped = spec.u_wraps(u_pre)
+            wraps[g.name] += int(np.count_nonzero(wrapped))
+            u_new = spec.wrap_u(u_pre) if wrapped.any() else u_pre
+            v_pre = spec.wrap_channel(spec.decay(v[g.name], g.dv + spec.dv_offset) + u_new + bias[g.name])
+            clipped = np.abs(v_pre) > spec.v_limit
+            clips[g.name] += int(np.count_nonzero(clipped))
+            v_new = np.clip(v_pre, -spec.v_limit, spec.v_limit) if clipped.any() else v_pre
+            spiking = v_new > spec.effective_threshold(g.vth)
+            v_new[spiking] = 0
+            u[g.name], v[g.name] = u_new, v_new
+            fired[g.name] = spiking.astype(np.float64)
+            if g.name in out_spikes:
+                out_spikes[g.name][:, t] = spiking
+                if record_state:
+                    out_u[g.name][:, t] = u_new
+                    out_v[g.name][:, t] = v_new
+        for name, pairs in outgoing.items():
+            for connection, _ in pairs:
+                connection.send(fired[name], t, spec)
+
+    result = EmulationResult(spikes={}, merged_input_events=int(np.count_nonzero(input_spikes > 1)))
+    for pop in recorded:
+        size = deployment.populations[pop]
+        members = [g for g in keep if g.population == pop]
+        for target, source in ((result.spikes, out_spikes), (result.u, out_u), (result.v, out_v)):
+            if source:
+                full = np.zeros((batch, steps, size), source[members[0].name].dtype)
+                for g in members:
+                    full[:, :, g.indices] = source[g.name]
+                target[pop] = full
+    for pop in deployment.populations:
+        members = [g for g in deployment.groups if g.population == pop]
+        result.u_wraps[pop] = sum(wraps[g.name] for g in members)
+        result.v_clips[pop] = sum(clips[g.name] for g in members)
+    return result

@@ -1,0 +1,191 @@
+r"""Compose the projections between populations into one sparse matrix per (source, target, delay).
+
+Loihi 2 (Lava) has one kind of synapse, ``Dense``/``DelayDense``: a matrix from one spike source to one
+neuron group. Every chain of IR projections from a population (or the input) to a population is linear, so
+it becomes one matrix per delay value:
+
+* ``Dense``: ``W`` (split by the per-synapse delays ``round(delay_s / dt_s)``); its ``bias`` is a constant
+  input, carried separately and mapped through the later projections;
+* ``Conv2d``, ``SumPool2d``, ``AvgPool2d`` are unrolled to sparse matrices over C, H, W-flattened units
+  (exact, but the matrix has ``out * fan_in`` entries: fine for the small networks a Loihi chip holds);
+* ``Flatten`` is the identity (C-order flattening keeps the unit order); ``Delay`` is a delayed identity.
+
+Composition: ``{d: M_d}`` followed by ``{e: N_e}`` is ``{d + e: sum N_e M_d}``. A synapse reached with two
+different delays cannot be one Lava synapse: :class:`UnsupportedError`.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+
+from snn_deploy.errors import UnsupportedError
+from snn_deploy.ir.graph import Graph
+from snn_deploy.ir.nodes import AvgPool2d, Conv2d, Delay, Dense, Flatten, Input, Node, Population, SumPool2d
+from snn_deploy.ir.shapes import conv2d_output_hw
+
+Terms = dict[int, sp.csr_matrix]  # delay (steps) -> matrix [target units, source units]
+
+
+@dataclass
+class Incoming:
+    """What reaches a node: per source (population or input) a matrix per delay, plus a constant ``bias``."""
+
+    terms: dict[str, Terms] = field(default_factory=dict)
+    bias: np.ndarray | None = None
+    delay_errors_s: list[float] = field(default_factory=list)
+    netx_exp: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: "Incoming") -> None:
+        for source, terms in other.terms.items():
+            mine = self.terms.setdefault(source, {})
+            for delay, matrix in terms.items():
+                mine[delay] = mine[delay] + matrix if delay in mine else matrix
+        if other.bias is not None:
+            self.bias = other.bias if self.bias is None else self.bias + other.bias
+        self.delay_errors_s.extend(other.delay_errors_s)
+        self.netx_exp.update(other.netx_exp)
+
+    def apply(self, terms: Terms, bias: np.ndarray | None) -> "Incoming":
+        """This signal followed by the linear map ``terms`` (plus its constant ``bias``)."""
+        out = Incoming(delay_errors_s=list(self.delay_errors_s), netx_exp=dict(self.netx_exp))
+        for source, mine in self.terms.items():
+            composed: Terms = {}
+            for d, m in mine.items():
+                for e, n in terms.items():
+                    product = (n @ m).tocsr()
+                    composed[d + e] = composed[d + e] + product if d + e in composed else product
+            out.terms[source] = composed
+        total = sum(terms.values())
+        if self.bias is not None:
+            out.bias = total @ self.bias
+        if bias is not None:
+            out.bias = bias if out.bias is None else out.bias + bias
+        return out
+
+
+def conv2d_matrix(weight: np.ndarray, in_shape: tuple[int, int, int], stride: tuple[int, int],
+                  padding: tuple[int, int], dilation: tuple[int, int], groups: int) -> sp.csr_matrix:
+    """Cross-correlation (PyTorch's Conv2d) over ``[C, H, W]`` as a sparse ``[out units, in units]`` matrix."""
+    c_in, h_in, w_in = in_shape
+    c_out, c_per_group, kh, kw = weight.shape
+    h_out, w_out = conv2d_output_hw((h_in, w_in), (kh, kw), stride, padding, dilation)
+    out_per_group = c_out // groups
+    o, ci, ki, kj, y, x = np.meshgrid(
+        np.arange(c_out), np.arange(c_per_group), np.arange(kh), np.arange(kw), np.arange(h_out), np.arange(w_out),
+        indexing="ij",
+    )
+    rows_in = y * stride[0] - padding[0] + ki * dilation[0]
+    cols_in = x * stride[1] - padding[1] + kj * dilation[1]
+    channel = (o // out_per_group) * c_per_group + ci
+    valid = (rows_in >= 0) & (rows_in < h_in) & (cols_in >= 0) & (cols_in < w_in)
+    values = weight[o, ci, ki, kj]
+    valid &= values != 0
+    out_index = (o * h_out + y) * w_out + x
+    in_index = (channel * h_in + rows_in) * w_in + cols_in
+    return sp.csr_matrix(
+        (values[valid], (out_index[valid], in_index[valid])), shape=(c_out * h_out * w_out, c_in * h_in * w_in)
+    )
+
+
+def _pool_matrix(node: SumPool2d, in_shape: tuple[int, int, int]) -> sp.csr_matrix:
+    channels = in_shape[0]
+    scale = 1.0 / (node.kernel_size[0] * node.kernel_size[1]) if isinstance(node, AvgPool2d) else 1.0
+    kernel = np.zeros((channels, 1, *node.kernel_size))
+    kernel[...] = scale
+    return conv2d_matrix(kernel, in_shape, node.stride, node.padding, (1, 1), channels)
+
+
+def _split_by_delay(matrix: np.ndarray, delay_steps: np.ndarray) -> Terms:
+    return {int(d): sp.csr_matrix(np.where(delay_steps == d, matrix, 0.0)) for d in np.unique(delay_steps)}
+
+
+def projection_terms(name: str, node: Node, in_shape: tuple[int, ...], dt_s: float,
+                     use_netx: bool) -> tuple[Terms, np.ndarray | None, list[float]]:
+    """The node's linear map split by delay, its constant bias, and the delay rounding errors (seconds).
+
+    ``use_netx``: take the integer weights and delays of ``metadata["netx"]`` (see /work/notes/contracts.md).
+    """
+    size_in = int(np.prod(in_shape))
+    netx = node.metadata.get("netx") if use_netx else None
+    if isinstance(node, Flatten):
+        return {0: sp.identity(size_in, format="csr")}, None, []
+    if isinstance(node, Delay):
+        delay_s = np.broadcast_to(node.delay_s.reshape(-1), (size_in,))
+        steps = np.rint(delay_s / dt_s).astype(np.int64)
+        return _split_by_delay(np.diag(np.ones(size_in)), np.diag(steps)), None, list(np.abs(steps * dt_s - delay_s))
+    if isinstance(node, Dense):
+        weight = np.asarray(netx["weight"], np.float64) if netx else node.weight
+        if netx and "delay" in netx:
+            steps = np.broadcast_to(np.asarray(netx["delay"], np.int64).reshape(-1, 1), weight.shape)
+            errors: list[float] = []
+        elif node.delay_s is not None:
+            steps = np.rint(node.delay_s / dt_s).astype(np.int64)
+            errors = list(np.abs(steps * dt_s - node.delay_s).reshape(-1))
+        else:
+            return {0: sp.csr_matrix(weight)}, None if netx else node.bias, []
+        return _split_by_delay(weight, steps), None if netx else node.bias, errors
+    if isinstance(node, Conv2d):
+        weight = np.asarray(netx["weight"], np.float64) if netx else node.weight
+        matrix = conv2d_matrix(weight, in_shape, node.stride, node.padding, node.dilation, node.groups)
+        bias = None
+        if node.bias is not None and not netx:
+            h, w = conv2d_output_hw(in_shape[1:], weight.shape[2:], node.stride, node.padding, node.dilation)
+            bias = np.repeat(node.bias, h * w)
+        return {0: matrix}, bias, []
+    if isinstance(node, SumPool2d):
+        return {0: _pool_matrix(node, in_shape)}, None, []
+    raise UnsupportedError(f"node '{name}': {node.kind} has no Loihi 2 mapping")
+
+
+def incoming_signals(graph: Graph, dt_s: float, use_netx: bool = False) -> dict[str, Incoming]:
+    """For every population: what its (summed) inputs are, in terms of source populations and the input."""
+    shapes = graph.shapes()
+    memo: dict[str, Incoming] = {}
+
+    def output_of(name: str) -> Incoming:
+        node = graph.nodes[name]
+        size = int(np.prod(shapes[name]))
+        if isinstance(node, (Input, Population)):
+            return Incoming(terms={name: {0: sp.identity(size, format="csr")}})
+        if name not in memo:
+            summed = Incoming()
+            for source in graph.sources(name):
+                summed.add(output_of(source))
+            terms, bias, errors = projection_terms(name, node, shapes[graph.sources(name)[0]], dt_s, use_netx)
+            result = summed.apply(terms, bias)
+            result.delay_errors_s.extend(errors)
+            if use_netx and "netx" in node.metadata and isinstance(node, (Dense, Conv2d)):
+                for source in result.terms:
+                    result.netx_exp[source] = int(node.metadata["netx"].get("weight_exp", 0))
+            memo[name] = result
+        return memo[name]
+
+    signals: dict[str, Incoming] = {}
+    for name in graph.populations():
+        summed = Incoming()
+        for source in graph.sources(name):
+            summed.add(output_of(source))
+        signals[name] = summed
+    return signals
+
+
+def merge_delays(source: str, target: str, terms: Terms) -> tuple[np.ndarray, np.ndarray]:
+    """One dense weight matrix and one delay matrix from ``{delay: matrix}`` (supports must not overlap)."""
+    shape = next(iter(terms.values())).shape
+    weight = np.zeros(shape)
+    delay = np.zeros(shape, np.int64)
+    used = np.zeros(shape, bool)
+    for d, matrix in sorted(terms.items()):
+        dense = matrix.toarray()
+        nonzero = dense != 0
+        if np.any(used & nonzero):
+            raise UnsupportedError(
+                f"'{source}' -> '{target}': a synapse is reached through paths with different delays; "
+                "Loihi 2 synapses have one delay each"
+            )
+        weight[nonzero] = dense[nonzero]
+        delay[nonzero] = d
+        used |= nonzero
+    return weight, delay

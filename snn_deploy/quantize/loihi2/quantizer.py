@@ -1,0 +1,382 @@
+r"""Map an IR graph to a Loihi 2 :class:`Deployment`: integer decays, thresholds, biases, weights, delays.
+
+Time step
+    ``dt_s`` is ``CompileOptions.dt_s`` if given, else ``graph.metadata["dt_s"]``, else
+    ``min(tau) / 10`` over all non-zero ``tau_syn_s`` and ``tau_mem_s`` (ten steps per shortest time
+    constant: the decay ``1 - e^{-1/10} ~ 0.095`` is resolved to ~0.3% by 12 bits), else 1 ms.
+
+Decays (``spec.py``)
+    ``du = round(4096 (1 - e^{-dt/tau_syn})) - 1`` (the model adds 1 back), ``du = 4095`` for a delta synapse
+    (``tau_syn = 0``, LIF, IF); ``dv = round(4096 (1 - e^{-dt/tau_mem}))``, ``dv = 0`` for IF. Both are
+    clipped to 0..4095 (reported).
+
+Scaling (one scale per neuron, ``sigma_i`` integer units of ``v`` per unit of the IR's ``v``)
+    With ``delta_u = (du + 1) / 4096`` the realised synaptic decay, one input pulse of weight ``w`` puts a
+    total charge ``64 W 2^e / delta_u`` into ``v`` (Loihi: ``u`` jumps by ``64 W 2^e`` then decays by
+    ``delta_u`` per step, and ``v`` integrates ``u``). In the IR (nodes.py) the pulse makes ``I`` jump by
+    ``w_in w / tau_syn`` and ``v`` integrates ``r I / tau_mem``: a total charge ``r w_in w / tau_mem``
+    (``r w`` for IF, whose ``v`` jumps by ``r w``). Equal charges give
+
+    .. math:: 64 \, W_{ij} \, 2^{e} = \sigma_i \, r_i \, w_{in,i} \, w_{ij} \, \delta_{u,i} \, \kappa_i,
+              \qquad \kappa_i = 1/\tau_{mem,i} \text{ (leaky)}, \; 1 \text{ (IF)}.
+
+    A constant input ``c`` (a ``Dense`` bias) and ``v_leak`` become the per-neuron bias
+    ``b_i = sigma_i (v_leak + r w_in c)(1 - e^{-dt/tau_mem})`` (leaky: its steady state ``b / delta_v`` is
+    ``sigma (v_leak + r w_in c)``, exact in steady state) or ``b_i = sigma_i r c dt`` (IF).
+
+Thresholds (folded, exact)
+    Lava's LIF has one ``vth`` per process and resets ``v`` to 0, so a neuron's state can be rescaled freely:
+    ``sigma_i = 64 vth / v_threshold_i`` makes every neuron's threshold the group's ``vth``. The per-neuron
+    thresholds are folded into the incoming weights and biases (exact in real arithmetic, then rounded).
+    ``vth`` is ``2**12`` (threshold ``2**18``, 1/32 of the 24-bit range: headroom for ``u`` and negative ``v``)
+    unless the largest weight or bias would then not fit ``255 * 2**7`` / ``4095 * 2**7``: then lower.
+
+Groups
+    Neurons of one population with different ``(du, dv)`` go to different Lava LIF processes ("groups").
+
+Weights
+    Per Lava Dense process (one source group, one target group): ``X = 64``-scaled targets above, exponent
+    ``e`` the smallest in ``-8..7`` whose mantissas fit the sign mode's range (mixed signs: even values in
+    ``-256..254``, since Lava zeroes the LSB; one sign: ``0..255``), mantissa ``round(X / 2^e)``,
+    ``num_weight_bits = 8``. Using the full range gives the smallest rounding error (unlike a fixed
+    ``127/128``-scaled choice, lava-nc issue #859). Values still out of range are clipped and COUNTED.
+
+Delays and latency
+    Lava's Dense delivers one step late. Feed-forward paths are padded with ``DelayDense`` delays so that
+    every path into a population has the same latency (the population's ``latency_steps``): skip-layer
+    networks keep their relative timing exactly. Recurrent edges cannot be padded negatively; their extra
+    step is reported in ``latency_errors``.
+
+netx models (``graph.metadata["source_format"] == "netx"``)
+    The file's integers are kept exactly: ``du = iDecay - 1``, ``dv = vDecay``, ``vth = vThMant``, bias
+    mantissas with ``bias_exp = 6``, integer weights and delays. Weights with mixed signs are stored as
+    ``2 w`` with ``weight_exp - 1`` (Lava drops the LSB of mixed weights; the sum is then exact); weights that
+    cannot be stored so are passed as they are and the weights Lava changes are counted.
+
+Unsupported: ``CoupledLIF``, ``LI`` (no spikes to read on Loihi 2 through Lava's LIF), ``reset_mode =
+"subtract"`` and resets to a non-zero value (Lava's LIF resets ``v`` to 0), thresholds ``<= 0``, several
+inputs, Outputs fed by anything but a population: :class:`UnsupportedError` naming the node.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from snn_deploy.errors import QuantizationError, UnsupportedError
+from snn_deploy.ir.graph import Graph
+from snn_deploy.ir.nodes import IF, LI, LIF, CoupledLIF, CubaLIF, Population
+from snn_deploy.quantize.loihi2.deployment import Deployment, LifGroup, Synapse
+from snn_deploy.quantize.loihi2.paths import Incoming, incoming_signals, merge_delays
+from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec, SignMode
+from snn_deploy.quantize.report import report_array
+
+#: steps per shortest time constant when neither the options nor the graph give ``dt_s``
+STEPS_PER_TAU = 10
+DEFAULT_DT_S = 1e-3
+#: target threshold mantissa (``vth << 6 = 2**18``, 1/32 of the 24-bit range)
+VTH_TARGET = 1 << 12
+
+
+@dataclass(frozen=True)
+class _Neurons:
+    """Per-neuron continuous parameters of one population, in the form the scaling equations use."""
+
+    du: np.ndarray
+    du_ideal: np.ndarray
+    dv: np.ndarray
+    dv_ideal: np.ndarray
+    gain: np.ndarray  # r * w_in * delta_u * kappa: weight -> 64 W 2^e per unit sigma
+    bias_gain: np.ndarray  # constant input c -> bias per unit sigma
+    leak_drive: np.ndarray  # v_leak term of the bias per unit sigma
+    threshold: np.ndarray
+
+
+def choose_dt(graph: Graph, dt_s: float | None) -> tuple[float, str]:
+    """The time step and the rule that chose it (see the module docstring)."""
+    if dt_s is not None:
+        return float(dt_s), "CompileOptions.dt_s"
+    if "dt_s" in graph.metadata:
+        return float(graph.metadata["dt_s"]), "graph.metadata['dt_s']"
+    taus = [
+        values[values > 0]
+        for pop in graph.populations().values()
+        for name in ("tau_syn_s", "tau_mem_s") if (values := getattr(pop, name, None)) is not None
+    ]
+    taus = np.concatenate(taus) if taus else np.zeros(0)
+    if taus.size:
+        return float(taus.min() / STEPS_PER_TAU), f"min(tau) / {STEPS_PER_TAU}"
+    return DEFAULT_DT_S, "default 1 ms (no time constants)"
+
+
+def _decay(ideal: np.ndarray, offset: int, spec: Loihi2Spec) -> np.ndarray:
+    return np.clip(np.rint(ideal) - offset, 0, spec.decay_max).astype(np.int64)
+
+
+def _neurons(name: str, pop: Population, dt_s: float, spec: Loihi2Spec) -> _Neurons:
+    if isinstance(pop, (CoupledLIF, LI)):
+        why = "membrane coupling" if isinstance(pop, CoupledLIF) else "a non-spiking read-out"
+        raise UnsupportedError(f"node '{name}': {pop.kind} ({why}) has no Loihi 2 (Lava LIF) equivalent")
+    if not isinstance(pop, (CubaLIF, LIF, IF)):
+        raise UnsupportedError(f"node '{name}': {pop.kind} has no Loihi 2 mapping")
+    if pop.reset_mode != "to_value" or np.any(pop.v_reset != 0):
+        raise UnsupportedError(
+            f"node '{name}': reset_mode '{pop.reset_mode}' with v_reset != 0 or by subtraction; Lava's LIF resets "
+            "v to 0 (use reset_mode='to_value', v_reset=0)"
+        )
+    if np.any(pop.v_threshold <= 0):
+        raise UnsupportedError(f"node '{name}': parameter 'v_threshold' must be > 0 on Loihi 2 (v resets to 0)")
+    shape = pop.v_threshold.shape
+    unity = spec.decay_unity
+    if isinstance(pop, CubaLIF):
+        with np.errstate(divide="ignore"):
+            du_ideal = np.where(pop.tau_syn_s > 0, unity * -np.expm1(-dt_s / np.where(pop.tau_syn_s > 0, pop.tau_syn_s, 1)),
+                                unity)
+    else:
+        du_ideal = np.full(shape, float(unity))
+    du = _decay(du_ideal, spec.du_offset, spec)
+    delta_u = (du + spec.du_offset) / unity
+    if isinstance(pop, IF):
+        dv_ideal = np.zeros(shape)
+        gain = pop.r * delta_u
+        bias_gain = pop.r * dt_s
+        leak_drive = np.zeros(shape)
+    else:
+        leak = -np.expm1(-dt_s / pop.tau_mem_s)
+        dv_ideal = unity * leak
+        w_in = pop.w_in if isinstance(pop, CubaLIF) else 1.0
+        gain = pop.r * w_in * delta_u / pop.tau_mem_s
+        bias_gain = pop.r * w_in * leak
+        leak_drive = pop.v_leak * leak
+    dv = _decay(dv_ideal, spec.dv_offset, spec)
+    return _Neurons(du.reshape(-1), du_ideal.reshape(-1) - spec.du_offset, dv.reshape(-1), dv_ideal.reshape(-1),
+                    np.broadcast_to(gain, shape).reshape(-1), np.broadcast_to(bias_gain, shape).reshape(-1),
+                    np.broadcast_to(leak_drive, shape).reshape(-1), pop.v_threshold.reshape(-1))
+
+
+def weight_mantissas(x: np.ndarray, spec: Loihi2Spec = LOIHI2) -> tuple[np.ndarray, int, int]:
+    """Mantissas ``W``, exponent ``e`` and clipped count for integer-domain targets ``x`` (``W 2^e ~ x``).
+
+    ``e`` is the smallest exponent in the spec's range whose rounded mantissas fit the sign mode's range.
+    """
+    mode = spec.sign_mode(x)
+    low, high = spec.weight_range(mode)
+    step = 2 if mode is SignMode.MIXED else 1  # Lava zeroes the LSB of mixed-sign weights
+    if mode is SignMode.MIXED:
+        high -= 1
+    for exp in range(spec.weight_exp_min, spec.weight_exp_max + 1):
+        mant = step * np.rint(x / (step * 2.0**exp))
+        if mant.max(initial=0) <= high and mant.min(initial=0) >= low:
+            return mant.astype(np.int64), exp, 0
+    mant = step * np.rint(x / (step * 2.0**spec.weight_exp_max))
+    clipped = int(np.count_nonzero((mant > high) | (mant < low)))
+    return np.clip(mant, low, high).astype(np.int64), spec.weight_exp_max, clipped
+
+
+def bias_mantissas(b: np.ndarray, spec: Loihi2Spec = LOIHI2) -> tuple[np.ndarray, np.ndarray, int]:
+    """Per neuron the smallest ``bias_exp`` in 0..7 whose rounded mantissa fits 13 bits; clipped count."""
+    exps = np.zeros(b.shape, np.int64)
+    for exp in range(spec.bias_exp_max, -1, -1):
+        mant = np.rint(b / 2.0**exp)
+        fits = (mant <= spec.bias_mant_max) & (mant >= spec.bias_mant_min)
+        exps = np.where(fits, exp, exps)
+    mant = np.rint(b / 2.0**exps)
+    clipped = int(np.count_nonzero((mant > spec.bias_mant_max) | (mant < spec.bias_mant_min)))
+    exps = np.where(mant > spec.bias_mant_max, spec.bias_exp_max, exps)
+    exps = np.where(mant < spec.bias_mant_min, spec.bias_exp_max, exps)
+    mant = np.clip(np.rint(b / 2.0**exps), spec.bias_mant_min, spec.bias_mant_max)
+    return mant.astype(np.int64), exps, clipped
+
+
+def _latencies(graph: Graph, signals: dict[str, Incoming], input_name: str) -> dict[str, int]:
+    """Steps from the input to each population when every feed-forward path is padded to the longest."""
+    order = {name: i for i, name in enumerate(graph.topological_order())}
+    latency: dict[str, int] = {input_name: 0}
+    for pop in sorted(signals, key=order.__getitem__):
+        earlier = [latency[s] + 1 for s in signals[pop].terms if s in latency and order[s] < order[pop]]
+        latency[pop] = max(earlier, default=1)
+    latency.pop(input_name)
+    return latency
+
+
+def quantize(graph: Graph, dt_s: float | None = None, spec: Loihi2Spec = LOIHI2) -> Deployment:
+    """The Loihi 2 deployment of ``graph`` with its quantization report (module docstring: the rules)."""
+    graph.validate()
+    if len(graph.inputs) != 1:
+        raise UnsupportedError(f"graph has {len(graph.inputs)} inputs; the Loihi 2 backend takes exactly one")
+    for name, node in graph.nodes.items():
+        if isinstance(node, CoupledLIF):
+            raise UnsupportedError(f"node '{name}': CoupledLIF (membrane coupling) has no Loihi 2 equivalent")
+    input_name = graph.inputs[0]
+    shapes = graph.shapes()
+    populations = graph.populations()
+    outputs: dict[str, str] = {}
+    for name in graph.outputs:
+        source = graph.sources(name)[0]
+        if source not in populations:
+            raise UnsupportedError(f"node '{name}': records '{source}', which is not a population; Loihi 2 "
+                                   "outputs spikes of neuron populations")
+        outputs[name] = source
+    netx = graph.metadata.get("source_format") == "netx"
+    dt_s, dt_rule = choose_dt(graph, dt_s)
+    signals = incoming_signals(graph, dt_s, use_netx=netx)
+    latency = _latencies(graph, signals, input_name)
+    order = {name: i for i, name in enumerate(graph.topological_order())}
+    build = _build_netx if netx else _build_float
+    groups, synapses, report = build(graph, signals, latency, order, input_name, dt_s, spec)
+    report.update({
+        "target": "loihi2", "dt_s": dt_s, "dt_rule": dt_rule, "source_format": "netx" if netx else "ir",
+        "latency_steps": latency,
+        "delay_max_error_s": max((e for s in signals.values() for e in s.delay_errors_s), default=0.0),
+        "arrays": [a.to_dict() for a in report["arrays"]],
+        "clipped_total": sum(a.clipped for a in report["arrays"]),
+    })
+    return Deployment(
+        dt_s=dt_s, input_name=input_name, input_units=int(np.prod(shapes[input_name])), groups=groups,
+        synapses=synapses, populations={p: populations[p].size for p in populations}, outputs=outputs,
+        latency_steps=latency, report=report,
+    )
+
+
+def _split_groups(name: str, du: np.ndarray, dv: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    pairs = np.stack([du, dv], axis=1)
+    unique = np.unique(pairs, axis=0)
+    if len(unique) == 1:
+        return [(name, np.arange(du.size))]
+    return [(f"{name}:{k}", np.flatnonzero((pairs == pair).all(axis=1))) for k, pair in enumerate(unique)]
+
+
+def _delays(source: str, target: str, delay: np.ndarray, latency: dict[str, int], order: dict[str, int],
+            input_name: str, spec: Loihi2Spec, report: dict) -> np.ndarray:
+    """The IR's delay plus the padding that balances latencies; recurrent shortfalls are reported."""
+    source_latency = 0 if source == input_name else latency[source]
+    pad = latency[target] - source_latency - 1
+    lava = delay + pad
+    if np.any(lava < 0):
+        report["latency_errors"].append({"source": source, "target": target,
+                                         "extra_steps": int(-lava.min()), "why": "recurrent edge"})
+        lava = np.maximum(lava, 0)
+    if lava.max(initial=0) > spec.max_delay_steps:
+        raise UnsupportedError(f"'{source}' -> '{target}': delay of {int(lava.max())} steps exceeds Loihi 2's "
+                               f"{spec.max_delay_steps}")
+    return lava
+
+
+def _synapse_blocks(source: str, target: str, weight: np.ndarray, delay: np.ndarray,
+                    source_groups: list[tuple[str, np.ndarray]], target_groups: list[tuple[str, np.ndarray]]):
+    """Blocks of a (source, target) matrix between groups, leaving out all-zero blocks."""
+    for t_name, t_idx in target_groups:
+        for s_name, s_idx in source_groups:
+            block = weight[np.ix_(t_idx, s_idx)]
+            if np.any(block != 0):
+                yield f"{source}->{target}" + (f"[{s_name}->{t_name}]" if (s_name, t_name) != (source, target)
+                                               else ""), s_name, t_name, block, delay[np.ix_(t_idx, s_idx)]
+
+
+def _build_float(graph, signals, latency, order, input_name, dt_s, spec):
+    report: dict = {"arrays": [], "populations": {}, "synapses": {}, "latency_errors": []}
+    neurons = {name: _neurons(name, pop, dt_s, spec) for name, pop in graph.populations().items()}
+    split = {name: _split_groups(name, n.du, n.dv) for name, n in neurons.items()}
+    input_units = int(np.prod(graph.shapes()[input_name]))
+    split[input_name] = [(input_name, np.arange(input_units))]
+
+    merged = {pop: {src: merge_delays(src, pop, terms) for src, terms in signals[pop].terms.items()}
+              for pop in signals}
+    groups: list[LifGroup] = []
+    for pop, n in neurons.items():
+        # gain per unit of vth: X_ij = vth * gain_i / theta_i * w_ij (the folded threshold)
+        per_vth = n.gain / n.threshold
+        w_max = max((float(np.max(np.abs(w) * per_vth[:, None])) for w, _ in merged[pop].values()), default=0.0)
+        c = signals[pop].bias if signals[pop].bias is not None else np.zeros(n.threshold.size)
+        bias_per_vth = 64 * (n.leak_drive + n.bias_gain * c) / n.threshold
+        b_max = float(np.max(np.abs(bias_per_vth)))
+        vth = VTH_TARGET
+        if w_max > 0:
+            vth = min(vth, int(254 * 2**spec.weight_exp_max / w_max))
+        if b_max > 0:
+            vth = min(vth, int(spec.bias_mant_max * 2**spec.bias_exp_max / b_max))
+        vth = int(np.clip(vth, 1, spec.vth_max))
+        sigma = 64 * vth / n.threshold
+        bias_float = sigma * (n.leak_drive + n.bias_gain * c)
+        bias_mant, bias_exp, bias_clipped = bias_mantissas(bias_float, spec)
+        report["arrays"] += [
+            report_array(f"{pop}.du", n.du_ideal, n.du, 1.0, int(np.count_nonzero(n.du_ideal > spec.decay_max))),
+            report_array(f"{pop}.dv", n.dv_ideal, n.dv, 1.0, int(np.count_nonzero(n.dv_ideal > spec.decay_max + 0.5))),
+            report_array(f"{pop}.bias", bias_float, bias_mant << bias_exp, 1.0, bias_clipped),
+        ]
+        thresholds = np.unique(n.threshold)
+        report["populations"][pop] = {
+            "kind": graph.nodes[pop].kind, "vth": vth,
+            "threshold": ("folded per-neuron thresholds into incoming weights and bias (exact: v resets to 0)"
+                          if thresholds.size > 1 else "uniform"),
+            "groups": [{"name": g, "neurons": int(idx.size), "du": int(n.du[idx[0]]), "dv": int(n.dv[idx[0]])}
+                       for g, idx in split[pop]],
+            "split": len(split[pop]) > 1,
+        }
+        for g, idx in split[pop]:
+            groups.append(LifGroup(name=g, population=pop, indices=idx, du=n.du[idx[0]], dv=n.dv[idx[0]], vth=vth,
+                                   bias_mant=bias_mant[idx], bias_exp=bias_exp[idx]))
+        merged[pop] = {src: (w * (sigma * n.gain)[:, None] / 64, d) for src, (w, d) in merged[pop].items()}
+
+    synapses: list[Synapse] = []
+    for pop in neurons:
+        for src, (x, delay) in merged[pop].items():
+            lava_delay = _delays(src, pop, delay, latency, order, input_name, spec, report)
+            for name, s_group, t_group, block, block_delay in _synapse_blocks(
+                    src, pop, x, lava_delay, split[src], split[pop]):
+                mant, exp, clipped = weight_mantissas(block, spec)
+                nonzero = block != 0
+                mant = np.where(nonzero, mant, 0)
+                synapses.append(Synapse(name=name, source=s_group, target=t_group, weight=mant, weight_exp=exp,
+                                        delay=block_delay if block_delay.any() else None))
+                report["arrays"].append(report_array(f"{name}.weight", block, mant, 2.0**exp, clipped))
+                report["synapses"][name] = {"source": s_group, "target": t_group, "weight_exp": exp,
+                                            "sign_mode": spec.sign_mode(mant).name.lower(), "num_weight_bits": 8,
+                                            "delay_max_steps": int(block_delay.max(initial=0))}
+    return tuple(groups), tuple(synapses), report
+
+
+def _netx_exact(weight: np.ndarray, weight_exp: int, spec: Loihi2Spec) -> tuple[np.ndarray, int]:
+    """Mantissas and exponent that make Lava's Dense sum the integer ``weight`` exactly, where possible."""
+    if spec.sign_mode(weight) is SignMode.MIXED and weight.min() >= -128 and weight.max() <= 127:
+        return 2 * weight, weight_exp - 1
+    return weight, weight_exp
+
+
+def _build_netx(graph, signals, latency, order, input_name, dt_s, spec):
+    report: dict = {"arrays": [], "populations": {}, "synapses": {}, "latency_errors": []}
+    groups: list[LifGroup] = []
+    synapses: list[Synapse] = []
+    for pop, node in graph.populations().items():
+        meta = node.metadata.get("netx")
+        if meta is None:
+            raise QuantizationError(f"node '{pop}': netx model population without metadata['netx'] integers")
+        size = node.size
+        bias = np.broadcast_to(np.asarray(meta.get("bias", 0), np.int64).reshape(-1), (size,))
+        mant = np.clip(bias, spec.bias_mant_min, spec.bias_mant_max)
+        bias_clipped = int(np.count_nonzero(mant != bias))
+        du, dv, vth = int(meta["iDecay"]) - 1, int(meta["vDecay"]), int(meta["vThMant"])
+        for param, value, high in (("iDecay - 1", du, spec.decay_max), ("vDecay", dv, spec.decay_max),
+                                   ("vThMant", vth, spec.vth_max)):
+            if not 0 <= value <= high:
+                raise QuantizationError(f"node '{pop}': netx {param} = {value} is outside 0..{high}")
+        groups.append(LifGroup(name=pop, population=pop, indices=np.arange(size), du=du, dv=dv, vth=vth,
+                               bias_mant=mant, bias_exp=np.full(size, int(meta.get("bias_exp", 6)))))
+        report["arrays"].append(report_array(f"{pop}.bias", bias, mant, 1.0, bias_clipped))
+        report["populations"][pop] = {"kind": node.kind, "vth": vth, "threshold": "netx vThMant",
+                                      "groups": [{"name": pop, "neurons": size, "du": du, "dv": dv}], "split": False}
+        for src, terms in signals[pop].terms.items():
+            weight, delay = merge_delays(src, pop, terms)
+            weight = np.rint(weight).astype(np.int64)
+            lava_delay = _delays(src, pop, delay, latency, order, input_name, spec, report)
+            mant, exp = _netx_exact(weight, signals[pop].netx_exp.get(src, 0), spec)
+            lava_weight = spec.effective_weights(mant, spec.sign_mode(mant), 8)
+            changed = int(np.count_nonzero(lava_weight != mant))
+            name = f"{src}->{pop}"
+            synapses.append(Synapse(name=name, source=src, target=pop, weight=mant, weight_exp=exp,
+                                    delay=lava_delay if lava_delay.any() else None))
+            report["arrays"].append(report_array(f"{name}.weight", mant, lava_weight, 1.0, changed))
+            report["synapses"][name] = {"source": src, "target": pop, "weight_exp": exp,
+                                        "sign_mode": spec.sign_mode(mant).name.lower(), "num_weight_bits": 8,
+                                        "delay_max_steps": int(lava_delay.max(initial=0))}
+    return tuple(groups), tuple(synapses), report

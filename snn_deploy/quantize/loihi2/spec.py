@@ -1,0 +1,172 @@
+r"""Loihi 2's CUBA-LIF arithmetic as Lava 0.10 models it in fixed point (``select_tag='fixed_pt'``).
+
+:data:`LOIHI2` is the ONE object holding the target's bit widths and integer rules; the quantizer,
+the emulator (:mod:`snn_deploy.emulate.loihi2`) and the Lava emitter all read it. Every rule below was
+read from the installed lava-nc 0.10.0 source (``.venv-lava/lib/python3.10/site-packages/lava``):
+
+Synapses (``proc/dense/models.py``, ``AbstractPyDenseModelBitAcc.run_spk`` and
+``PyDelayDenseModelBitAcc.run_spk``; ``utils/weightutils.py``)
+    * weights are first clipped to 8 bits by ``clip_weights(w, sign_mode, num_bits=8)``: mixed signs to
+      ``[-256, 255]``, excitatory to ``[0, 255]``, inhibitory (negated, clipped, negated) to ``[-255, 0]``;
+    * then ``truncate_weights`` zeroes the lowest ``8 - num_weight_bits + is_mixed`` bits with an
+      arithmetic shift (``(w >> n) << n``; negated around the shift for inhibitory weights);
+    * the sign mode is ``determine_sign_mode``: all ``>= 0`` excitatory, else all ``<= 0`` inhibitory, else mixed;
+    * per step ``a = sum_j w_ij s_j`` (exact, int64), then ``a << weight_exp`` (``weight_exp > 0``) or
+      ``a >> -weight_exp`` (arithmetic: rounds toward minus infinity); with delays the shift is applied per
+      delay bin of one step's spikes;
+    * the result is what the neuron receives ONE step later (``a_buff`` is sent before ``s_in`` is read);
+      a ``DelayDense`` delay ``d`` adds ``d`` steps (``0 <= d <= 63``);
+    * channels carry ``np.int32`` (``a_out`` of the bit-accurate models); Lava does not saturate them.
+
+Neuron (``proc/lif/models.py``, ``AbstractPyLifModelFixed.subthr_dynamics``, ``PyLifModelBitAcc``)
+    * ``u <- trunc0(u (4096 - (du + 1)) / 4096) + (a << 6)`` where ``trunc0`` rounds toward zero
+      (``sign(x) * (|x| >> 12)``); ``ds_offset = 1`` is the ``+1`` on ``du`` so a full decay is possible;
+      the sum is int32 (wraps modulo ``2**32``), then ONE correction to 24 bits: ``u > 2**23`` subtracts
+      ``2**24``, ``u <= -2**23`` adds ``2**24`` (not a modulo);
+    * ``v <- trunc0(v (4096 - dv) / 4096) + u + (bias_mant << bias_exp)`` (int32), clipped to
+      ``[-(2**23 - 1), 2**23 - 1]``; ``dm_offset = 0``;
+    * spike when ``v > vth << 6`` (strict, ``spiking_activation``); on a spike ``v <- 0``; ``u`` is not reset;
+      no refractory period;
+    * widths (process model ``LavaPyType`` precisions): ``du``, ``dv`` unsigned 12 bits, ``vth`` unsigned 17
+      bits, ``bias_mant`` signed 13 bits, ``bias_exp`` 3 bits, ``u``/``v`` 24 bits.
+    * ``PyLifResetModelBitAcc.run_spk`` (``LIFReset``) zeroes ``u`` and ``v`` before the step whose
+      (1-based) ``time_step % reset_interval == reset_offset``.
+
+The weight exponent is not bounded by Lava 0.10's simulator; :attr:`Loihi2Spec.weight_exp_min` /
+``weight_exp_max`` hold the signed 4-bit range of the Loihi synapse exponent, which the quantizer keeps to.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+
+class SignMode(Enum):
+    """Weight sign modes of a synapse process (values as ``lava.utils.weightutils.SignMode``)."""
+
+    MIXED = 1
+    EXCITATORY = 2
+    INHIBITORY = 3
+
+
+@dataclass(frozen=True)
+class Loihi2Spec:
+    """Bit widths and integer rules of Loihi 2 CUBA-LIF neurons and Dense synapses (Lava 0.10 fixed_pt)."""
+
+    decay_bits: int = 12  #: decays are 12-bit fractions of ``decay_unity``
+    du_offset: int = 1  #: ``ds_offset``: the effective current decay is ``du + 1``
+    dv_offset: int = 0  #: ``dm_offset``
+    uv_bits: int = 24  #: width of ``u`` and ``v``
+    act_shift: int = 6  #: synaptic input is shifted left by this before it is added to ``u``
+    vth_shift: int = 6  #: the threshold mantissa is shifted left by this
+    vth_bits: int = 17  #: unsigned threshold mantissa
+    bias_mant_bits: int = 13  #: signed bias mantissa
+    bias_exp_max: int = 7  #: 3-bit bias exponent, ``0..7``
+    weight_bits: int = 8  #: synaptic weights are clipped to 8 bits (+ sign in mixed mode)
+    weight_exp_min: int = -8
+    weight_exp_max: int = 7
+    max_delay_steps: int = 63  #: ``DelayDense`` accepts delays ``0..63``
+    channel_bits: int = 32  #: synapse -> neuron messages are int32
+
+    # ------------------------------------------------------------------ derived constants
+    @property
+    def decay_unity(self) -> int:
+        return 1 << self.decay_bits
+
+    @property
+    def decay_max(self) -> int:
+        """Largest ``du`` / ``dv`` (12 bits unsigned)."""
+        return self.decay_unity - 1
+
+    @property
+    def uv_half(self) -> int:
+        """``2**23``: ``u`` wraps above this, ``v`` is clipped one below it."""
+        return 1 << (self.uv_bits - 1)
+
+    @property
+    def v_limit(self) -> int:
+        return self.uv_half - 1
+
+    @property
+    def vth_max(self) -> int:
+        return (1 << self.vth_bits) - 1
+
+    @property
+    def bias_mant_max(self) -> int:
+        return (1 << (self.bias_mant_bits - 1)) - 1
+
+    @property
+    def bias_mant_min(self) -> int:
+        return -(1 << (self.bias_mant_bits - 1))
+
+    def weight_range(self, mode: SignMode) -> tuple[int, int]:
+        """Clip range of ``clip_weights(w, mode, num_bits=8)``."""
+        top = (1 << self.weight_bits) - 1
+        if mode is SignMode.MIXED:
+            return -(1 << self.weight_bits), top
+        if mode is SignMode.EXCITATORY:
+            return 0, top
+        return -top, 0
+
+    # ------------------------------------------------------------------ synapse rules
+    @staticmethod
+    def sign_mode(weight: np.ndarray) -> SignMode:
+        """``determine_sign_mode``: excitatory if all >= 0, inhibitory if all <= 0, else mixed."""
+        weight = np.asarray(weight)
+        if weight.size == 0 or weight.min() >= 0:
+            return SignMode.EXCITATORY
+        if weight.max() <= 0:
+            return SignMode.INHIBITORY
+        return SignMode.MIXED
+
+    def truncated_bits(self, mode: SignMode, num_weight_bits: int) -> int:
+        """Low bits ``truncate_weights`` zeroes: ``8 - num_weight_bits + is_mixed``."""
+        return self.weight_bits - int(num_weight_bits) + int(mode is SignMode.MIXED)
+
+    def effective_weights(self, weight: np.ndarray, mode: SignMode, num_weight_bits: int) -> np.ndarray:
+        """The int64 weights Lava's bit-accurate Dense multiplies with: clip to 8 bits, then truncate."""
+        low, high = self.weight_range(mode)
+        w = np.clip(np.asarray(weight, dtype=np.int64), low, high)
+        n = self.truncated_bits(mode, num_weight_bits)
+        if mode is SignMode.INHIBITORY:
+            return -((-w >> n) << n)
+        return (w >> n) << n
+
+    @staticmethod
+    def shift_by_exp(accumulated: np.ndarray, weight_exp: int) -> np.ndarray:
+        """``a << weight_exp`` or ``a >> -weight_exp`` (arithmetic shift: toward minus infinity)."""
+        return accumulated << weight_exp if weight_exp > 0 else accumulated >> -weight_exp
+
+    def wrap_channel(self, x: np.ndarray) -> np.ndarray:
+        """Two's complement wrap to the int32 message width (numpy's unsafe cast in Lava's channels)."""
+        half = 1 << (self.channel_bits - 1)
+        return ((x + half) & ((1 << self.channel_bits) - 1)) - half
+
+    # ------------------------------------------------------------------ neuron rules
+    def decay(self, x: np.ndarray, decay_const: int) -> np.ndarray:
+        """``trunc0(x * (4096 - decay_const) / 4096)``: the product's magnitude shifted right by 12."""
+        product = x * (self.decay_unity - decay_const)
+        return np.sign(product) * (np.abs(product) >> self.decay_bits)
+
+    def wrap_u(self, u: np.ndarray) -> np.ndarray:
+        """The single 24-bit correction of ``u`` (above ``2**23``: ``-2**24``; at or below ``-2**23``: ``+2**24``)."""
+        half = self.uv_half
+        return np.where(u > half, u - 2 * half, np.where(u <= -half, u + 2 * half, u))
+
+    def u_wraps(self, u: np.ndarray) -> np.ndarray:
+        half = self.uv_half
+        return (u > half) | (u <= -half)
+
+    def effective_bias(self, bias_mant: np.ndarray, bias_exp: np.ndarray) -> np.ndarray:
+        """``bias_mant << bias_exp`` (``>> -bias_exp`` for a negative exponent), as ``scale_bias``."""
+        mant = np.asarray(bias_mant, dtype=np.int64)
+        exp = np.asarray(bias_exp, dtype=np.int64)
+        return np.where(exp >= 0, mant << np.maximum(exp, 0), mant >> np.maximum(-exp, 0))
+
+    def effective_threshold(self, vth: int) -> int:
+        return int(vth) << self.vth_shift
+
+
+LOIHI2 = Loihi2Spec()
