@@ -163,8 +163,6 @@ class _Reader:
             if isinstance(n, nir.Affine):
                 bias = _array(n.bias, f"node '{name}': parameter 'bias'")
                 _record_array(hints, "bias", bias, (weight.shape[0],))
-            else:
-                hints["kind"] = "Linear"
             node = Dense(weight, bias=None if bias is None else np.broadcast_to(bias, (weight.shape[0],)))
         elif isinstance(n, nir.Scale):
             scale = _array(n.scale, f"node '{name}': parameter 'scale'")
@@ -370,8 +368,9 @@ class _Writer:
 
     @staticmethod
     def _population(name: str, node: Population, arr: Callable[[str, np.ndarray], np.ndarray]) -> nir.NIRNode:
-        if node.reset_mode != "subtract":
-            raise UnsupportedError(f"node '{name}': NIR has no reset-to-value (reset_mode='{node.reset_mode}'); "
+        reset_mode = getattr(node, "reset_mode", "subtract")  # LI never spikes, so never resets
+        if reset_mode != "subtract":
+            raise UnsupportedError(f"node '{name}': NIR has no reset-to-value (reset_mode='{reset_mode}'); "
                                    "NIR neurons reset by subtraction")
         if getattr(node, "v_reset", None) is not None and np.any(node.v_reset != 0):
             raise UnsupportedError(f"node '{name}': NIR has no v_reset field (non-zero v_reset)")
