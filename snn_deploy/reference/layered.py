@@ -1,0 +1,264 @@
+r"""Batched exact forward pass of layered feed-forward CubaLIF networks (skip-layer edges allowed).
+
+A *layered* graph is ``Input -> Dense -> CubaLIF -> ... -> Output`` where every CubaLIF population is
+fed by Dense projections from the input and/or earlier populations only (no recurrence, no bias, no
+delays), with ``v_leak = 0``, ``tau_syn_s > 0`` and ``tau_syn_s != tau_mem_s``. Its membrane is the
+kernel form of :mod:`snn_deploy.reference.kernels`; populations are simulated one after the other, each
+vectorized over samples and neurons in a numba event loop over its merged, time-sorted input spikes.
+
+Spike times are ``[batch, neurons, max_spikes]`` float64 arrays, ascending along the last axis and padded
+with ``inf``. A neuron stops after ``max_spikes`` spikes (the training cap: later spikes are dropped, and
+so are their effects downstream); :attr:`LayeredSpikes.saturated` says whether any neuron reached it, so
+an evaluation can check that the cap did not change the result.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numba
+import numpy as np
+
+from snn_deploy.errors import UnsupportedError
+from snn_deploy.ir.graph import Graph
+from snn_deploy.ir.nodes import CubaLIF, Dense, Input, Output
+from snn_deploy.reference.kernels import crossing
+from snn_deploy.spikes import SpikeEvents
+
+
+@dataclass(frozen=True)
+class Layer:
+    """One CubaLIF population and the Dense projections into it.
+
+    ``sources[i]`` is 0 for the graph input or ``k`` for the ``k``-th population (1-based);
+    ``weights[i]`` is that projection's ``[neurons, source units]`` matrix. Per-neuron constants:
+    ``alpha = 1/tau_syn_s``, ``beta = 1/tau_mem_s``, ``gain = r w_in / (tau_mem_s - tau_syn_s)`` (the
+    ``c`` of the kernel form), ``v_threshold`` and ``jump`` (the reset's drop of ``v``).
+    """
+
+    name: str
+    sources: tuple[int, ...]
+    projections: tuple[str, ...]
+    weights: tuple[np.ndarray, ...]
+    alpha: np.ndarray
+    beta: np.ndarray
+    gain: np.ndarray
+    v_threshold: np.ndarray
+    jump: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return int(self.alpha.size)
+
+    def with_weights(self, weights: tuple[np.ndarray, ...]) -> "Layer":
+        return Layer(self.name, self.sources, self.projections, tuple(weights), self.alpha, self.beta,
+                     self.gain, self.v_threshold, self.jump)
+
+
+@dataclass(frozen=True)
+class LayeredNetwork:
+    """A layered feed-forward CubaLIF network: ``input_size`` input units and populations in causal order."""
+
+    input_size: int
+    layers: tuple[Layer, ...]
+
+    def source_size(self, source: int) -> int:
+        return self.input_size if source == 0 else self.layers[source - 1].size
+
+    def with_weights(self, weights: list[tuple[np.ndarray, ...]]) -> "LayeredNetwork":
+        """The same network with every layer's weight matrices replaced."""
+        return LayeredNetwork(self.input_size, tuple(l.with_weights(w) for l, w in zip(self.layers, weights)))
+
+    @classmethod
+    def from_graph(cls, graph: Graph) -> "LayeredNetwork":
+        """Read a layered graph (see the module docstring); raise :class:`UnsupportedError` naming the rule."""
+        inputs = graph.inputs
+        if len(inputs) != 1:
+            raise UnsupportedError(f"layered engine: needs exactly one Input node, the graph has {len(inputs)}")
+        if graph.recurrent_edges():
+            s, t = sorted(graph.recurrent_edges())[0]
+            raise UnsupportedError(f"layered engine: edge '{s}' -> '{t}' is recurrent (feed-forward only)")
+        order = graph.topological_order()
+        index: dict[str, int] = {inputs[0]: 0}
+        layers: list[Layer] = []
+        for name in order:
+            node = graph.nodes[name]
+            if isinstance(node, (Input, Output)):
+                continue
+            if isinstance(node, Dense):
+                _check_dense(graph, name, node)
+                continue
+            if not isinstance(node, CubaLIF):
+                raise UnsupportedError(f"layered engine: node '{name}' is {node.kind}; only Dense and CubaLIF")
+            layers.append(_layer(graph, name, node, index))
+            index[name] = len(layers)
+        if not layers:
+            raise UnsupportedError("layered engine: the graph has no CubaLIF population")
+        return cls(int(np.prod(graph.nodes[inputs[0]].shape)), tuple(layers))
+
+
+def _check_dense(graph: Graph, name: str, node: Dense) -> None:
+    if node.bias is not None and np.any(node.bias != 0):
+        raise UnsupportedError(f"layered engine: node '{name}': Dense bias is not supported")
+    if node.delay_s is not None and np.any(node.delay_s != 0):
+        raise UnsupportedError(f"layered engine: node '{name}': synaptic delays are not supported")
+    sources, targets = graph.sources(name), graph.targets(name)
+    if len(sources) != 1 or len(targets) != 1 or not isinstance(graph.nodes[targets[0]], CubaLIF):
+        raise UnsupportedError(f"layered engine: node '{name}' must have one source and one CubaLIF target")
+
+
+def _layer(graph: Graph, name: str, node: CubaLIF, index: dict[str, int]) -> Layer:
+    tau_syn, tau_mem = node.tau_syn_s.reshape(-1), node.tau_mem_s.reshape(-1)
+    if np.any(tau_syn <= 0):
+        raise UnsupportedError(f"layered engine: node '{name}': parameter 'tau_syn_s' must be > 0")
+    if np.any(tau_syn == tau_mem):
+        raise UnsupportedError(f"layered engine: node '{name}': 'tau_syn_s' must differ from 'tau_mem_s'")
+    if np.any(node.v_leak != 0):
+        raise UnsupportedError(f"layered engine: node '{name}': parameter 'v_leak' must be 0")
+    theta = node.v_threshold.reshape(-1)
+    jump = theta if node.reset_mode == "subtract" else theta - node.v_reset.reshape(-1)
+    if np.any(theta <= 0) or np.any(jump <= 0):
+        raise UnsupportedError(f"layered engine: node '{name}': needs v_threshold > 0 and a reset below it")
+    sources, projections, weights = [], [], []
+    for projection in graph.sources(name):
+        dense = graph.nodes[projection]
+        if not isinstance(dense, Dense):
+            raise UnsupportedError(f"layered engine: node '{name}' is fed by '{projection}', not a Dense")
+        (source,) = graph.sources(projection)
+        if source not in index:
+            raise UnsupportedError(f"layered engine: '{projection}' comes from '{source}', not an earlier population")
+        sources.append(index[source])
+        projections.append(projection)
+        weights.append(np.array(dense.weight, dtype=np.float64))
+    gain = (node.r * node.w_in).reshape(-1) / (tau_mem - tau_syn)
+    return Layer(name, tuple(sources), tuple(projections), tuple(weights), 1.0 / tau_syn, 1.0 / tau_mem,
+                 gain, theta.copy(), np.array(jump, dtype=np.float64))
+
+
+@dataclass(frozen=True)
+class PresynapticEvents:
+    """The merged input spikes of one layer, per sample in time order.
+
+    ``time_s[b, e]`` (inf-padded), ``unit[b, e]`` (column of the layer's concatenated weight matrix),
+    ``flat[b, e]`` (position in the concatenated, flattened ``[units * max_spikes]`` source spike arrays),
+    ``count[b]`` (number of real events).
+    """
+
+    time_s: np.ndarray
+    unit: np.ndarray
+    flat: np.ndarray
+    count: np.ndarray
+
+
+def presynaptic_events(source_times: list[np.ndarray]) -> PresynapticEvents:
+    """Merge ``[batch, units, max_spikes]`` spike-time arrays of a layer's sources into time-sorted events."""
+    batch = source_times[0].shape[0]
+    flat_times = np.concatenate([t.reshape(batch, -1) for t in source_times], axis=1)
+    unit_of_flat = np.concatenate([
+        offset + np.repeat(np.arange(t.shape[1]), t.shape[2])
+        for offset, t in zip(np.cumsum([0] + [t.shape[1] for t in source_times[:-1]]), source_times)
+    ]).astype(np.int64)
+    order = np.argsort(flat_times, axis=1, kind="stable")
+    count = np.isfinite(flat_times).sum(axis=1).astype(np.int64)
+    width = max(int(count.max(initial=0)), 1)
+    order = order[:, :width]
+    return PresynapticEvents(np.take_along_axis(flat_times, order, axis=1), unit_of_flat[order], order, count)
+
+
+@numba.njit(cache=True)
+def _forward_kernel(ev_time, ev_unit, ev_count, weight, alpha, beta, gain, theta, jump, out):
+    """Fill ``out[b, n, :]`` with the spike times of neuron ``n`` of sample ``b`` (event loop per neuron).
+
+    State at time ``t0``: ``p = sum w e^{-beta (t0 - s)}``, ``q = sum w e^{-alpha (t0 - s)}`` over inputs,
+    ``reset = sum jump e^{-beta (t0 - t_k)}`` over own spikes, so ``v(t0 + tau) = B e^{-beta tau} +
+    A e^{-alpha tau}`` with ``B = c p - reset`` and ``A = -c q``.
+    """
+    batch, neurons, max_spikes = out.shape
+    for b in range(batch):
+        n_events = ev_count[b]
+        for n in range(neurons):
+            a, be, c = alpha[n], beta[n], gain[n]
+            p = 0.0
+            q = 0.0
+            reset = 0.0
+            t0 = ev_time[b, 0] if n_events > 0 else 0.0
+            k = 0
+            for e in range(n_events + 1):
+                t1 = ev_time[b, e] if e < n_events else np.inf
+                while k < max_spikes:
+                    tau = crossing(c * p - reset, -c * q, a, be, theta[n], t1 - t0)
+                    if tau < 0.0:
+                        break
+                    d_beta, d_alpha = np.exp(-be * tau), np.exp(-a * tau)
+                    p *= d_beta
+                    q *= d_alpha
+                    reset = reset * d_beta + jump[n]
+                    t0 = t0 + tau
+                    out[b, n, k] = t0
+                    k += 1
+                if k >= max_spikes or e == n_events:
+                    break
+                d_beta, d_alpha = np.exp(-be * (t1 - t0)), np.exp(-a * (t1 - t0))
+                w = weight[n, ev_unit[b, e]]
+                p = p * d_beta + w
+                q = q * d_alpha + w
+                reset *= d_beta
+                t0 = t1
+
+
+@dataclass(frozen=True)
+class LayeredSpikes:
+    """Spike times of every layer (``[batch, neurons, max_spikes]``, inf-padded) and their input events."""
+
+    input_times: np.ndarray
+    times: tuple[np.ndarray, ...]
+    events: tuple[PresynapticEvents, ...]
+
+    def saturated(self, layer: int) -> bool:
+        """True when some neuron of ``layer`` reached its cap (it may have been cut short)."""
+        return bool(np.isfinite(self.times[layer][..., -1]).any())
+
+    def first_spikes(self, layer: int = -1) -> np.ndarray:
+        """``[batch, neurons]`` first spike times of a layer (inf where silent)."""
+        return self.times[layer][..., 0]
+
+
+def forward(network: LayeredNetwork, input_times: np.ndarray, max_spikes: int | tuple[int, ...] = 8) -> LayeredSpikes:
+    """Exact spike times of every layer for ``[batch, input units, k]`` input spike times (inf = none).
+
+    ``max_spikes`` is the cap per neuron, one for all layers or one per layer (a read-out decided by first
+    spikes needs only 1 in its last layer).
+    """
+    input_times = np.asarray(input_times, dtype=np.float64)
+    if input_times.ndim != 3 or input_times.shape[1] != network.input_size:
+        raise UnsupportedError(
+            f"layered engine: input times must be [batch, {network.input_size}, k], got {input_times.shape}")
+    caps = np.broadcast_to(np.asarray(max_spikes, dtype=np.int64), (len(network.layers),))
+    all_times = [input_times]
+    all_events = []
+    for layer, cap in zip(network.layers, caps):
+        events = presynaptic_events([all_times[s] for s in layer.sources])
+        out = np.full((input_times.shape[0], layer.size, int(cap)), np.inf)
+        _forward_kernel(events.time_s, events.unit, events.count, np.concatenate(layer.weights, axis=1),
+                        layer.alpha, layer.beta, layer.gain, layer.v_threshold, layer.jump, out)
+        all_times.append(out)
+        all_events.append(events)
+    return LayeredSpikes(input_times, tuple(all_times[1:]), tuple(all_events))
+
+
+def times_from_events(events: SpikeEvents) -> np.ndarray:
+    """``[batch, units, max spikes per unit]`` inf-padded spike times from :class:`SpikeEvents`."""
+    key = events.sample * events.units + events.unit
+    order = np.lexsort((events.time_s, key))
+    key, time_s = key[order], events.time_s[order]
+    first = np.searchsorted(key, key, side="left")
+    rank = np.arange(key.size) - first
+    width = int(rank.max()) + 1 if rank.size else 1
+    times = np.full((events.batch * events.units, width), np.inf)
+    times[key, rank] = time_s
+    return times.reshape(events.batch, events.units, width)
+
+
+def events_from_times(times: np.ndarray) -> SpikeEvents:
+    """:class:`SpikeEvents` from ``[batch, units, k]`` inf-padded spike times."""
+    b, u, _ = np.nonzero(np.isfinite(times))
+    return SpikeEvents(b, u, times[np.isfinite(times)], times.shape[0], times.shape[1])

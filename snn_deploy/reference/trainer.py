@@ -1,0 +1,231 @@
+r"""Training layered CubaLIF networks on spike times with exact gradients, Adam and minibatches.
+
+The network is ``Input -> Dense -> CubaLIF -> ... -> Dense -> CubaLIF(classes) -> Output``; a sample is
+classified by the output neuron that fires first (:mod:`snn_deploy.reference.decoding`). Gradients are the
+exact ones of :func:`snn_deploy.reference.gradients.backward` for the training forward pass, whose neurons
+stop after ``max_spikes`` spikes; the accuracies stored with the model come from the uncapped pass.
+
+Weights are optimised in *normalised* units ``u = W / k`` with ``k = theta / (c * eps_max)``: ``u = 1`` is
+one input spike whose post-synaptic potential peaks exactly at the threshold, so learning rates and
+initialisations mean the same for every time constant. Adam (Kingma & Ba) with bias correction; the
+learning rate is multiplied by ``lr_decay`` after every epoch; minibatches are drawn from a seeded
+permutation, so the same seed gives the same model bit for bit.
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from snn_deploy.ir.graph import Graph
+from snn_deploy.ir.nodes import CubaLIF, Dense, Input, Output
+from snn_deploy.reference.datasets import Dataset, LatencyEncoding, load
+from snn_deploy.reference.decoding import accuracy
+from snn_deploy.reference.gradients import backward
+from snn_deploy.reference.layered import LayeredNetwork, forward
+from snn_deploy.reference.losses import FirstSpikeLoss, SilencePenalty
+
+#: spikes per hidden neuron the uncapped evaluation allows; reaching it raises instead of cutting silently
+EVALUATION_MAX_SPIKES = 64
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run except the seed (times in seconds)."""
+
+    dataset: str
+    hidden: tuple[int, ...]
+    tau_syn_s: float
+    tau_mem_s: float
+    encoding: LatencyEncoding
+    loss: FirstSpikeLoss
+    epochs: int
+    batch_size: int
+    learning_rate: float
+    lr_decay: float
+    init_mean: tuple[float, ...]
+    init_std: tuple[float, ...]
+    silence: SilencePenalty = SilencePenalty(kappa=1.0)
+    v_threshold: float = 1.0
+    max_spikes: int = 16
+
+    def as_metadata(self) -> dict:
+        data = dataclasses.asdict(self)
+        data.pop("encoding")
+        data["loss"] = dataclasses.asdict(self.loss)
+        data["silence"] = dataclasses.asdict(self.silence)
+        return data
+
+
+def _config(dataset: str, hidden: tuple[int, ...], epochs: int, batch_size: int, learning_rate: float,
+            init_mean: tuple[float, ...], init_std: tuple[float, ...], lr_decay: float = 1.0) -> TrainConfig:
+    tau_syn_s, tau_mem_s = 5e-3, 10e-3
+    return TrainConfig(
+        dataset=dataset, hidden=hidden, tau_syn_s=tau_syn_s, tau_mem_s=tau_mem_s,
+        encoding=LatencyEncoding(t_max_s=2 * tau_syn_s, bias_time_s=0.0),
+        loss=FirstSpikeLoss(tau0_s=0.5 * tau_syn_s, tau1_s=6.4 * tau_syn_s, gamma=0.005, t_silent_s=8 * tau_syn_s),
+        epochs=epochs, batch_size=batch_size, learning_rate=learning_rate, lr_decay=lr_decay,
+        init_mean=init_mean, init_std=init_std,
+    )
+
+
+#: starting points from Lee et al. Tables 1-3 (architectures), tuned on the training sets
+PRESETS: dict[str, TrainConfig] = {
+    "xor": _config("xor", (16,), epochs=300, batch_size=4, learning_rate=0.05,
+                   init_mean=(1.0, 0.5), init_std=(0.5, 0.5)),
+    "iris": _config("iris", (10,), epochs=300, batch_size=20, learning_rate=0.01,
+                    init_mean=(0.3, 0.3), init_std=(0.3, 0.3), lr_decay=0.995),
+    "yinyang": _config("yinyang", (120,), epochs=100, batch_size=50, learning_rate=0.005,
+                       init_mean=(0.3, 0.05), init_std=(0.3, 0.1), lr_decay=0.98),
+}
+
+
+@dataclass
+class History:
+    """Per-epoch mean training loss, training accuracy (capped pass) and learning rate."""
+
+    loss: list[float] = field(default_factory=list)
+    train_accuracy: list[float] = field(default_factory=list)
+    learning_rate: list[float] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    graph: Graph
+    network: LayeredNetwork
+    history: History
+    train_accuracy: float
+    test_accuracy: float
+    seconds: float
+
+
+def weight_scale(config: TrainConfig) -> float:
+    """``k = theta / (c eps_max)``: the weight whose single PSP peaks at the threshold (same for every layer)."""
+    alpha, beta = 1.0 / config.tau_syn_s, 1.0 / config.tau_mem_s
+    peak_s = math.log(alpha / beta) / (alpha - beta)
+    eps_max = math.exp(-beta * peak_s) - math.exp(-alpha * peak_s)
+    gain = 1.0 / (config.tau_mem_s - config.tau_syn_s)
+    return config.v_threshold / (gain * eps_max)
+
+
+def build_graph(config: TrainConfig, input_units: int, weights: list[np.ndarray], metadata: dict) -> Graph:
+    """``input -> fc1 -> lif1 -> ... -> output`` with the given ``[out, in]`` weight matrices."""
+    nodes: dict = {"input": Input((input_units,))}
+    edges: list[tuple[str, str]] = []
+    previous = "input"
+    for index, weight in enumerate(weights, start=1):
+        dense, population = f"fc{index}", f"lif{index}"
+        nodes[dense] = Dense(weight=weight)
+        nodes[population] = CubaLIF.create(
+            weight.shape[0], tau_syn_s=config.tau_syn_s, tau_mem_s=config.tau_mem_s,
+            v_threshold=config.v_threshold, reset_mode="subtract")
+        edges += [(previous, dense), (dense, population)]
+        previous = population
+    nodes["output"] = Output((weights[-1].shape[0],))
+    edges.append((previous, "output"))
+    return Graph(nodes, tuple(edges), metadata).validate()
+
+
+class _Adam:
+    """Adam over a list of arrays (beta1 = 0.9, beta2 = 0.999, eps = 1e-8)."""
+
+    def __init__(self, params: list[np.ndarray]) -> None:
+        self.m = [np.zeros_like(p) for p in params]
+        self.v = [np.zeros_like(p) for p in params]
+        self.step_count = 0
+
+    def step(self, params: list[np.ndarray], grads: list[np.ndarray], learning_rate: float) -> None:
+        self.step_count += 1
+        c1, c2 = 1 - 0.9 ** self.step_count, 1 - 0.999 ** self.step_count
+        for p, g, m, v in zip(params, grads, self.m, self.v):
+            m *= 0.9
+            m += 0.1 * g
+            v *= 0.999
+            v += 0.001 * g * g
+            p -= learning_rate * (m / c1) / (np.sqrt(v / c2) + 1e-8)
+
+
+def _silence_terms(spikes, labels: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per layer, (input spike counts ``[batch, in]``, silent mask ``[batch, out]``) for :class:`SilencePenalty`:
+    hidden neurons silent on the whole batch; the label neuron where it is silent."""
+    inputs = [spikes.input_times, *spikes.times[:-1]]
+    activity = [np.isfinite(t).sum(axis=2).astype(np.float64) for t in inputs]
+    masks = [np.broadcast_to((~np.isfinite(t[..., 0])).all(axis=0), t.shape[:2]) for t in spikes.times[:-1]]
+    first = spikes.first_spikes()
+    label_mask = np.zeros(first.shape, dtype=bool)
+    label_mask[np.arange(labels.size), labels] = True
+    masks.append(label_mask & ~np.isfinite(first))
+    return list(zip(activity, masks))
+
+
+def evaluate_network(network: LayeredNetwork, times: np.ndarray, labels: np.ndarray) -> float:
+    """Accuracy of the uncapped exact forward pass (raises if a neuron spikes ``EVALUATION_MAX_SPIKES`` times)."""
+    from snn_deploy.errors import UnsupportedError
+
+    caps = (EVALUATION_MAX_SPIKES,) * (len(network.layers) - 1) + (1,)
+    spikes = forward(network, times, caps)
+    for index, layer in enumerate(network.layers[:-1]):
+        if spikes.saturated(index):
+            raise UnsupportedError(
+                f"layered engine: a neuron of '{layer.name}' fired {EVALUATION_MAX_SPIKES} times: evaluation cut short")
+    return accuracy(spikes.first_spikes(), labels)
+
+
+def train(config: TrainConfig, seed: int, epochs: int | None = None,
+          progress: Callable[[int, History], None] | None = None, dataset: Dataset | None = None) -> TrainResult:
+    """Train ``config`` from ``seed``; ``progress(epoch, history)`` is called after every epoch."""
+    start = time.perf_counter()
+    epochs = config.epochs if epochs is None else int(epochs)
+    data = load(config.dataset) if dataset is None else dataset
+    train_times = config.encoding.encode(data.train_x)
+    test_times = config.encoding.encode(data.test_x)
+    sizes = [train_times.shape[1], *config.hidden, data.classes]
+    rng = np.random.default_rng(seed)
+    scale = weight_scale(config)
+    params = [rng.normal(mean, std, (n_out, n_in))
+              for n_in, n_out, mean, std in zip(sizes[:-1], sizes[1:], config.init_mean, config.init_std)]
+    template = build_graph(config, sizes[0], [p * scale for p in params], {})
+    network = LayeredNetwork.from_graph(template)
+    optimizer = _Adam(params)
+    history = History()
+    learning_rate = config.learning_rate
+    n_train = train_times.shape[0]
+    caps = (config.max_spikes,) * len(config.hidden) + (1,)
+    for epoch in range(epochs):
+        order = rng.permutation(n_train)
+        losses, correct = [], 0
+        for first in range(0, n_train, config.batch_size):
+            batch = order[first:first + config.batch_size]
+            network = network.with_weights([(p * scale,) for p in params])
+            spikes = forward(network, train_times[batch], caps)
+            first_times = spikes.first_spikes()
+            loss, grad_first = config.loss(first_times, data.train_y[batch])
+            adjoint = np.zeros_like(spikes.times[-1])
+            adjoint[..., 0] = grad_first
+            grads = backward(network, spikes, [None] * (len(params) - 1) + [adjoint])
+            grads = [g[0] * scale + config.silence.gradient(p, activity, mask)
+                     for g, p, (activity, mask) in zip(grads, params, _silence_terms(spikes, data.train_y[batch]))]
+            optimizer.step(params, grads, learning_rate)
+            losses.append(loss * batch.size)
+            correct += int(round(accuracy(first_times, data.train_y[batch]) * batch.size))
+        history.loss.append(float(np.sum(losses) / n_train))
+        history.train_accuracy.append(correct / n_train)
+        history.learning_rate.append(learning_rate)
+        learning_rate *= config.lr_decay
+        if progress is not None:
+            progress(epoch, history)
+    network = network.with_weights([(p * scale,) for p in params])
+    train_accuracy = evaluate_network(network, train_times, data.train_y)
+    test_accuracy = evaluate_network(network, test_times, data.test_y)
+    seconds = time.perf_counter() - start
+    metadata = {
+        "dataset": config.dataset, "seed": int(seed), "epochs": epochs,
+        "encoding": config.encoding.as_metadata(), "hyperparameters": config.as_metadata(),
+        "train_accuracy": train_accuracy, "test_accuracy": test_accuracy, "trainer": "snn_deploy.reference.trainer",
+    }
+    graph = build_graph(config, sizes[0], [p * scale for p in params], metadata)
+    return TrainResult(graph, network, history, train_accuracy, test_accuracy, seconds)
