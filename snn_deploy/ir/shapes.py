@@ -125,9 +125,18 @@ def neuron_count(graph: Graph) -> int:
 
 
 def _in_bounds_taps(size: int, kernel: int, stride: int, padding: int, dilation: int, out: int) -> int:
-    """Sum over output positions of the kernel taps that land inside the (unpadded) input, along one axis."""
-    taps = np.arange(out)[:, None] * stride - padding + np.arange(kernel)[None, :] * dilation
-    return int(np.count_nonzero((taps >= 0) & (taps < size)))
+    """Sum over output positions of the kernel taps that land inside the (unpadded) input, along one axis.
+
+    Tap ``k`` of output ``o`` reads input ``o*stride - padding + k*dilation``; per tap, the outputs
+    for which that index lies in ``[0, size)`` form one range (closed form, no loop over outputs).
+    """
+    total = 0
+    for k in range(kernel):
+        offset = k * dilation - padding
+        first = max(0, -(offset // stride))  # smallest o with o*stride + offset >= 0
+        last = min(out - 1, (size - 1 - offset) // stride)  # largest o with o*stride + offset < size
+        total += max(0, last - first + 1)
+    return total
 
 
 def _window_connections(in_shape: Shape, out_shape: Shape, kernel: tuple[int, int], stride: tuple[int, int],
