@@ -83,6 +83,8 @@ DECAY_MARGIN = 2.0 ** -24
 #: netx's neuron for a layer without one: ``iDecay=0, vDecay=4096, vThMant=1 << 18 - 1`` (= 1 << 17)
 DEFAULT_NEURON = {"type": "CUBA", "iDecay": 0, "vDecay": 4096, "vThMant": 1 << 17, "refDelay": 1}
 NEURON_TYPES = ("CUBA", "LOIHI")
+#: largest input layer read: its identity Dense holds units**2 float64 weights (and int64 in metadata)
+MAX_INPUT_UNITS = 8192
 
 Shape = tuple[int, ...]
 
@@ -219,8 +221,11 @@ class _Builder:
         self.add(f"layer{index}", CubaLIF.create(shape, **params, metadata={"netx": netx}), source, shape)
 
     def input_layer(self, index: int, layer: h5py.Group, shape: Shape) -> None:
-        self.add("input", Input(shape), None, shape)
         size = int(np.prod(shape))
+        if size > MAX_INPUT_UNITS:
+            raise UnsupportedError(f"layer {index}: input of {size} units; the identity Dense in front of the input "
+                                   f"population is [units, units], supported up to {MAX_INPUT_UNITS} units")
+        self.add("input", Input(shape), None, shape)
         transform = {key: _integer(layer, key, f"layer {index}") for key in ("weight", "bias") if key in layer}
         identity = np.eye(size, dtype=np.int64)
         netx = {"layer": index, "weight": identity, "weight_exp": 0, "num_weight_bits": 8}
