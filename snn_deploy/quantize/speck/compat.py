@@ -352,7 +352,7 @@ def map_cores(layers: list[LayerPlan]) -> dict[str, int]:
     for plan in layers:
         fits[plan.population] = [i for i, core in enumerate(SPECK.cores) if plan.memory.fits(core)]
         if not fits[plan.population]:
-            best = min(range(len(SPECK.cores)), key=lambda i: (len(plan.memory.excess(SPECK.cores[i])), i))
+            best = min(range(len(SPECK.cores)), key=lambda i: (plan.memory.overshoot(SPECK.cores[i]), i))
             raise UnsupportedError(
                 f"layer '{plan.population}' fits no core: needs kernel {plan.memory.kernel}, neuron "
                 f"{plan.memory.neuron}, bias {plan.memory.bias} entries; closest core {best} has "

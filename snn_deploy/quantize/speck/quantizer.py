@@ -101,8 +101,9 @@ def quantize_layer(plan: LayerPlan, core: int) -> tuple[SpeckLayer, list[ArrayRe
     threshold, t_rep = _to_int(f"{name}.threshold", np.array([plan.threshold]), scale, SPECK.state_bits)
     if threshold[0] < 1:
         raise QuantizationError(
-            f"speck: layer '{name}': threshold {plan.threshold:g} rounds to 0 at scale {scale:g} (set by weights up "
-            f"to {np.abs(plan.weight).max():g}); the layer needs more than {SPECK.state_bits} bits"
+            f"speck: layer '{name}': threshold {plan.threshold:g} rounds to 0 at scale {scale:g}, which the "
+            f"{SPECK.weight_bits}-bit weights and bias (up to {np.abs(plan.weight).max():g} and "
+            f"{np.abs(plan.bias_per_step).max(initial=0):g}) allow"
         )
     reports = [w_rep, b_rep, t_rep]
     if plan.v_min is None:

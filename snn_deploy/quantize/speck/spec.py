@@ -64,6 +64,10 @@ class LayerMemory:
     def fits(self, core: CoreMemory) -> bool:
         return self.kernel <= core.kernel and self.neuron <= core.neuron and self.bias <= core.bias
 
+    def overshoot(self, core: CoreMemory) -> float:
+        """How far this layer is from fitting ``core``: the largest need / capacity ratio (<= 1 when it fits)."""
+        return max(self.kernel / core.kernel, self.neuron / core.neuron, self.bias / core.bias)
+
     def excess(self, core: CoreMemory) -> list[str]:
         """The memories of ``core`` this layer exceeds, as ``"kernel 32768 > 16384"`` phrases."""
         return [

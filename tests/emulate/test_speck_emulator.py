@@ -1,0 +1,79 @@
+"""Speck integer emulator: conv and pooling against torch, the IAF rule against hand-derived sequences."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from snn_deploy.emulate.speck import conv2d, emulate, iaf, sum_pool
+from snn_deploy.ir import IF, Dense, Graph, Input, Output
+from snn_deploy.quantize.speck.deployment import SpeckLayer
+from snn_deploy.quantize.speck.quantizer import quantize
+
+
+def _layer(threshold: int, min_v_mem: int, reset: str) -> SpeckLayer:
+    return SpeckLayer(population="p", projection="d", kind="linear", in_shape=(1, 1, 1),
+                      weight=np.ones((1, 1, 1, 1), dtype=np.int64), stride=(1, 1), padding=(0, 0), pool=1,
+                      bias=np.zeros(1, dtype=np.int64), threshold=threshold, min_v_mem=min_v_mem, reset=reset,
+                      core=0, scale=1.0)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(1, 5), st.sampled_from([1, 2, 4]), st.integers(0, 3))
+def test_conv2d_equals_torch(seed, k, stride, padding):
+    rng = np.random.default_rng(seed)
+    frames = rng.integers(0, 4, (3, 2, 9, 9))
+    weight = rng.integers(-128, 128, (4, 2, k, k))
+    ours = conv2d(frames, weight, (stride, stride), (padding, padding))
+    theirs = torch.nn.functional.conv2d(torch.from_numpy(frames.astype(np.float64)),
+                                        torch.from_numpy(weight.astype(np.float64)), stride=stride, padding=padding)
+    assert np.array_equal(ours, theirs.numpy())
+
+
+@pytest.mark.parametrize("k", [1, 2, 4])
+def test_sum_pool_equals_sinabs_sum_pool(k):
+    import sinabs.layers as sl
+
+    frames = np.random.default_rng(k).integers(0, 5, (2, 3, 9, 10)).astype(np.float64)
+    theirs = sl.SumPool2d(k)(torch.from_numpy(frames)).numpy()
+    assert np.array_equal(sum_pool(frames, k), theirs)
+
+
+@pytest.mark.parametrize("reset, spikes, v", [
+    # threshold 3, low bound -2, input 7, 0, -5, 2, 4 (derived by hand from the rule in the module docstring)
+    ("subtract", [2, 0, 0, 0, 1], [1, 1, -2, 0, 1]),
+    ("to_zero", [2, 0, 0, 0, 1], [0, 0, -2, 0, 0]),
+])
+def test_iaf_multispike_reset_and_low_bound(reset, spikes, v):
+    u = np.array([7, 0, -5, 2, 4], dtype=np.int64).reshape(1, 5, 1)
+    trace = iaf(u, _layer(3, -2, reset), record_state=True)
+    assert trace.spikes.reshape(-1).tolist() == spikes
+    assert trace.v.reshape(-1).tolist() == v
+    assert trace.state_overflow == 0
+
+
+def test_state_overflow_is_counted_not_clipped():
+    u = np.full((1, 4, 1), 20000, dtype=np.int64)  # v: 20000, 40000 (over), 27233, 47233 (over)
+    trace = iaf(u, _layer(32767, -(2**15), "subtract"), record_state=True)
+    assert trace.state_overflow == 2
+    assert trace.spikes.reshape(-1).tolist() == [0, 1, 0, 1]
+    assert trace.v.reshape(-1).tolist() == [20000, 40000 - 32767, 27233, 47233 - 32767]
+
+
+def test_a_spike_crosses_all_layers_in_its_own_step_and_samples_are_independent():
+    graph = Graph(
+        {"in": Input((1,)), "d1": Dense([[1.0]]), "p1": IF.create(1, v_threshold=1.0),
+         "d2": Dense([[1.0]]), "p2": IF.create(1, v_threshold=1.0), "out": Output(())},
+        [("in", "d1"), ("d1", "p1"), ("p1", "d2"), ("d2", "p2"), ("p2", "out")],
+    )
+    deployment = quantize(graph, 1e-3).deployment
+    raster = np.zeros((3, 6, 1), dtype=np.uint8)
+    raster[0, 2] = 1
+    raster[2, 4] = 3
+    out = emulate(deployment, raster)["p2"].spikes.reshape(3, 6)
+    assert out.tolist() == [[0, 0, 1, 0, 0, 0], [0] * 6, [0, 0, 0, 0, 3, 0]]
+    for b in range(3):
+        alone = emulate(deployment, raster[b:b + 1])["p2"].spikes.reshape(6)
+        assert np.array_equal(alone, out[b])

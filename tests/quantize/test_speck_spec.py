@@ -1,0 +1,51 @@
+"""The Speck spec against sinabs: memory formulas, rounding, ranges."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sinabs.validate_memory_speck import ValidateMapping
+
+from snn_deploy.quantize.speck.spec import SPECK
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(1, 64), st.integers(1, 128), st.integers(1, 16), st.sampled_from([1, 2, 4]),
+       st.integers(1, 64))
+def test_layer_memory_matches_sinabs_validate_memory_speck(c_in, c_out, k, stride, out_hw):
+    """sinabs's own calculator (``sinabs/validate_memory_speck.py``) implements the same formula a second time."""
+    in_hw = (out_hw - 1) * stride + k  # exact division, as that calculator assumes
+    reference = ValidateMapping(c_in, c_out, (k, k), (stride, stride), (0, 0), input_dimension=[in_hw, in_hw])
+    memory = SPECK.layer_memory((c_out, c_in, k, k), (c_out, out_hw, out_hw), has_bias=True)
+    assert memory.kernel == reference.calculate_kernel_memory()
+    assert memory.neuron == reference.calculate_neuron_memory()
+    assert memory.bias == c_out
+
+
+def test_core_budgets_match_sinabs_comment_table():
+    """``validate_memory_speck.verify_combined_memories`` lists cores 0-2: 16Ki/64Ki, 3-4: 32/32, 5-6: 64/16, 7-8: 16/16."""
+    expected = [(16, 64)] * 3 + [(32, 32)] * 2 + [(64, 16)] * 2 + [(16, 16)] * 2
+    assert [(c.kernel // 1024, c.neuron // 1024) for c in SPECK.cores] == expected
+    assert all(c.bias == 1024 for c in SPECK.cores)
+
+
+def test_round_is_torch_round_half_to_even():
+    values = np.arange(-8, 8) + 0.5
+    values = np.concatenate([values, np.random.default_rng(0).normal(0, 50, 1000)])
+    assert np.array_equal(SPECK.round(values), torch.round(torch.from_numpy(values)).numpy())
+
+
+def test_ranges_are_twos_complement():
+    assert SPECK.weight_range == (-128, 127)
+    assert SPECK.bias_range == (-128, 127)
+    assert SPECK.state_range == (-(2**15), 2**15 - 1)
+
+
+@pytest.mark.parametrize("kernel, fits", [((128, 64, 4, 4), False), ((64, 16, 4, 4), True)])
+def test_memory_fit_and_excess_name_the_memory(kernel, fits):
+    memory = SPECK.layer_memory(kernel, (kernel[0], 8, 8), has_bias=False)
+    assert any(memory.fits(core) for core in SPECK.cores) == fits
+    if not fits:
+        assert all(any(p.startswith("kernel") for p in memory.excess(core)) for core in SPECK.cores)
