@@ -1,0 +1,176 @@
+"""Loihi 2 emulator vs a plain scalar re-statement of Lava 0.10's fixed_pt models, and its bookkeeping.
+
+The reference below is written from lava/proc/lif/models.py (AbstractPyLifModelFixed.subthr_dynamics,
+PyLifModelBitAcc) and lava/proc/dense/models.py (AbstractPyDenseModelBitAcc, PyDelayDenseModelBitAcc) with
+Python integers, one neuron and one synapse at a time: slow, obviously literal, and independent of the
+vectorized emulator (it reads no constant from spec.py).
+"""
+from __future__ import annotations
+
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from snn_deploy.emulate.loihi2 import emulate
+from snn_deploy.quantize.loihi2.deployment import Deployment, LifGroup, Synapse
+
+
+def _int32(x: int) -> int:
+    return (x + 2**31) % 2**32 - 2**31
+
+
+def _trunc_decay(x: int, keep: int) -> int:
+    product = x * keep
+    return (1 if product > 0 else -1 if product < 0 else 0) * (abs(product) >> 12)
+
+
+def _lava_weights(w: np.ndarray, num_weight_bits: int) -> list[list[int]]:
+    """clip_weights(num_bits=8) then truncate_weights, as lava/utils/weightutils.py."""
+    w = [[int(x) for x in row] for row in w]
+    flat = [x for row in w for x in row]
+    mode = "exc" if min(flat) >= 0 else "inh" if max(flat) <= 0 else "mixed"
+    n = 8 - num_weight_bits + (mode == "mixed")
+    out = []
+    for row in w:
+        new = []
+        for x in row:
+            if mode == "inh":
+                x = -x
+            x = min(max(x, -256 if mode == "mixed" else 0), 255)
+            x = (x >> n) << n
+            new.append(-x if mode == "inh" else x)
+        out.append(new)
+    return out
+
+
+def reference(dep: Deployment, spikes: np.ndarray):
+    """Per group: spikes, u, v for one sample ``spikes [steps, units]``."""
+    steps = spikes.shape[0]
+    u = {g.name: [0] * g.size for g in dep.groups}
+    v = {g.name: [0] * g.size for g in dep.groups}
+    weights = {s.name: _lava_weights(s.weight, s.num_weight_bits) for s in dep.synapses}
+    pending: dict[tuple[str, int], list[int]] = {}  # (target group, arrival step) -> a_in
+    out = {g.name: (np.zeros((steps, g.size), np.uint8), np.zeros((steps, g.size), np.int64),
+                    np.zeros((steps, g.size), np.int64)) for g in dep.groups}
+    for t in range(steps):
+        fired = {dep.input_name: [int(x > 0) for x in spikes[t]]}
+        for g in dep.groups:
+            a_in = pending.pop((g.name, t), [0] * g.size)
+            if g.reset_interval and (t + 1) % g.reset_interval == g.reset_offset:
+                u[g.name] = [0] * g.size
+                v[g.name] = [0] * g.size
+            spk = []
+            for i in range(g.size):
+                cur = _int32(_trunc_decay(u[g.name][i], 4096 - (g.du + 1)) + _int32(_int32(a_in[i]) << 6))
+                if cur > 2**23:
+                    cur -= 2**24
+                elif cur <= -(2**23):
+                    cur += 2**24
+                b, e = int(g.bias_mant[i]), int(g.bias_exp[i])
+                bias = b << e if e >= 0 else b >> -e
+                volt = _int32(_trunc_decay(v[g.name][i], 4096 - g.dv) + cur + bias)
+                volt = min(max(volt, -(2**23) + 1), 2**23 - 1)
+                s = volt > (g.vth << 6)
+                if s:
+                    volt = 0
+                u[g.name][i], v[g.name][i] = cur, volt
+                spk.append(int(s))
+                out[g.name][0][t, i], out[g.name][1][t, i], out[g.name][2][t, i] = s, cur, volt
+            fired[g.name] = spk
+        for s in dep.synapses:
+            w, x = weights[s.name], fired[s.source]
+            delay = s.delay if s.delay is not None else np.zeros(s.weight.shape, np.int64)
+            for d in sorted(set(int(k) for k in delay.reshape(-1))):
+                acc = [sum(w[i][j] for j in range(len(x)) if x[j] and delay[i, j] == d) for i in range(len(w))]
+                shifted = [a << s.weight_exp if s.weight_exp > 0 else a >> -s.weight_exp for a in acc]
+                slot = pending.setdefault((s.target, t + 1 + d), [0] * len(w))
+                for i, a in enumerate(shifted):
+                    slot[i] += a
+    return out
+
+
+@st.composite
+def deployments(draw):
+    """Random integer networks: 1-3 groups, dense/skip/recurrent synapses, values near every limit."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    units = draw(st.integers(1, 5))
+    n_groups = draw(st.integers(1, 3))
+    groups = []
+    for k in range(n_groups):
+        n = draw(st.integers(1, 4))
+        groups.append(LifGroup(
+            name=f"g{k}", population=f"g{k}", indices=np.arange(n),
+            du=draw(st.sampled_from([0, 1, 4094, 4095, int(rng.integers(0, 4096))])),
+            dv=draw(st.sampled_from([0, 1, 4095, int(rng.integers(0, 4096))])),
+            vth=draw(st.sampled_from([0, 1, 131071, int(rng.integers(0, 131072))])),
+            bias_mant=rng.integers(-4096, 4096, n) * draw(st.sampled_from([0, 1])),
+            bias_exp=rng.integers(0, 8, n),
+            reset_interval=draw(st.sampled_from([0, 0, 5])), reset_offset=int(rng.integers(0, 5)),
+        ))
+    names = ["in", *(g.name for g in groups)]
+    synapses = []
+    for k, target in enumerate(groups):
+        sources = {names[k]} | {names[int(i)] for i in rng.integers(0, len(names), draw(st.integers(0, 2)))}
+        for source in sorted(sources):
+            n_in = units if source == "in" else next(g.size for g in groups if g.name == source)
+            sign = draw(st.sampled_from(["mixed", "exc", "inh"]))
+            low, high = {"mixed": (-300, 300), "exc": (0, 300), "inh": (-300, 0)}[sign]
+            weight = rng.integers(low, high + 1, (target.size, n_in))
+            delay = rng.integers(0, 4, weight.shape) if draw(st.booleans()) else None
+            synapses.append(Synapse(name=f"{source}->{target.name}", source=source, target=target.name,
+                                    weight=weight, weight_exp=draw(st.integers(-8, 7)),
+                                    num_weight_bits=draw(st.sampled_from([8, 8, 6, 3])), delay=delay))
+    return Deployment(dt_s=1e-3, input_name="in", input_units=units, groups=tuple(groups),
+                      synapses=tuple(synapses), populations={g.name: g.size for g in groups}, outputs={},
+                      latency_steps={g.name: 1 for g in groups}), rng
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(deployments())
+def test_emulator_matches_scalar_lava_rules(case):
+    deployment, rng = case
+    spikes = (rng.random((2, 25, deployment.input_units)) < 0.4).astype(np.uint8) * rng.integers(1, 3, (2, 25, 1))
+    result = emulate(deployment, spikes, record_state=True)
+    for b in range(2):
+        expected = reference(deployment, spikes[b])
+        for g in deployment.groups:
+            assert np.array_equal(result.spikes[g.population][b], expected[g.name][0]), g.name
+            assert np.array_equal(result.u[g.population][b], expected[g.name][1]), g.name
+            assert np.array_equal(result.v[g.population][b], expected[g.name][2]), g.name
+
+
+def _single_neuron(weight: int, weight_exp: int, du: int, dv: int, vth: int) -> Deployment:
+    group = LifGroup(name="n", population="n", indices=[0], du=du, dv=dv, vth=vth, bias_mant=[0], bias_exp=[0])
+    synapse = Synapse(name="in->n", source="in", target="n", weight=[[weight]], weight_exp=weight_exp)
+    return Deployment(dt_s=1e-3, input_name="in", input_units=1, groups=(group,), synapses=(synapse,),
+                      populations={"n": 1}, outputs={}, latency_steps={"n": 1})
+
+
+def test_u_wraps_once_and_is_counted():
+    # du = 0: u keeps 4095/4096 per step, and every step adds 255 << 7 << 6 until it passes 2**23
+    dep = _single_neuron(weight=255, weight_exp=7, du=0, dv=4095, vth=131071)
+    steps = 300
+    spikes = np.ones((1, steps, 1), np.uint8)
+    result = emulate(dep, spikes, record_state=True)
+    u = result.u["n"][0, :, 0]
+    jump = (255 << 7) << 6  # what one input adds to u
+    pre = np.concatenate([[0], u[:-1]])
+    pre = np.sign(pre * 4095) * (np.abs(pre * 4095) >> 12) + np.where(np.arange(steps) >= 1, jump, 0)
+    wrapped = pre > 2**23
+    assert wrapped.any()
+    assert np.array_equal(u, np.where(wrapped, pre - 2**24, pre))
+    assert result.u_wraps["n"] == int(np.count_nonzero(wrapped))
+
+
+def test_v_clips_are_counted_and_batches_are_independent():
+    dep = _single_neuron(weight=-255, weight_exp=7, du=4095, dv=0, vth=10)
+    rng = np.random.default_rng(1)
+    spikes = (rng.random((3, 40, 1)) < 0.6).astype(np.uint8)
+    together = emulate(dep, spikes, record_state=True)
+    v = together.v["n"]
+    assert v.min() == -(2**23 - 1)
+    assert together.v_clips["n"] > 0
+    for b in range(3):
+        alone = emulate(dep, spikes[b:b + 1], record_state=True)
+        assert np.array_equal(alone.v["n"][0], v[b]) and np.array_equal(alone.spikes["n"][0], together.spikes["n"][b])
+    assert sum(emulate(dep, spikes[b:b + 1]).v_clips["n"] for b in range(3)) == together.v_clips["n"]
