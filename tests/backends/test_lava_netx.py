@@ -1,0 +1,55 @@
+"""lava-dl's tiny.net (3-layer CNN, netx integers) compiled for Loihi 2 reproduces lava-dl's ground truth.
+
+As lava-dl's own test (tests/lava/lib/dl/netx/test_hdf5.py, ``test_tinynet``): ``input_bias.npy`` is the
+input layer's bias, 17 steps + one per layer, ``u``/``v`` of layer ``i`` zeroed by ``io.reset.Reset(interval=17,
+offset=i - 1)`` (after steps with ``(t - 1) % 17 == i - 1``, i.e. before steps with ``t % 17 == i + 1``: our
+``LIFReset`` offset ``i + 1``), and ``output[..., 2:17]`` equals ``output.npy[0].transpose([2, 1, 0, 3])[..., 1:]``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from snn_deploy.backends.lava.artifact import write_artifact
+from snn_deploy.backends.lava.engine import run_network
+from snn_deploy.emulate.loihi2 import emulate
+from snn_deploy.ir import Graph
+from snn_deploy.ir.io import load
+from snn_deploy.quantize.loihi2.quantizer import quantize
+
+STEPS_PER_SAMPLE = 17
+
+
+def _tinynet(shared_models):
+    graph = load(shared_models / "lava-dl" / "tiny.net")
+    bias_whc = np.load(shared_models / "lava-dl" / "tinynet_gts" / "input_bias.npy")
+    nodes = dict(graph.nodes)
+    netx = dict(nodes["layer0"].metadata["netx"], bias=np.rint(bias_whc.transpose(2, 1, 0)).astype(np.int64))
+    nodes["layer0"] = nodes["layer0"].replace(metadata={**nodes["layer0"].metadata, "netx": netx})
+    deployment = quantize(Graph(nodes=nodes, edges=graph.edges, metadata=graph.metadata))
+    layers = [p for p in deployment.populations]
+    deployment = deployment.with_periodic_reset(STEPS_PER_SAMPLE, {p: i + 1 for i, p in enumerate(layers)})
+    steps = STEPS_PER_SAMPLE + len(layers)
+    ground_truth = np.load(shared_models / "lava-dl" / "tinynet_gts" / "output.npy")[0].transpose([2, 1, 0, 3])
+    return deployment, steps, ground_truth[..., 1:].reshape(-1, STEPS_PER_SAMPLE - 2)
+
+
+def test_tinynet_emulated_equals_lava_dl_ground_truth(shared_models):
+    deployment, steps, expected = _tinynet(shared_models)
+    assert all(s.weight_exp == -1 for s in deployment.synapses[1:])  # mixed weights stored as 2w, exact sums
+    result = emulate(deployment, np.zeros((1, steps, deployment.input_units), np.uint8))
+    output = result.spikes["layer2"][0].T  # [36 units, steps], Lava's sink layout
+    assert expected.sum() > 50
+    assert np.array_equal(output[:, 2:STEPS_PER_SAMPLE], expected)
+
+
+@pytest.mark.lava
+@pytest.mark.xdist_group("lava")
+def test_tinynet_in_lava_equals_emulator(shared_models, tmp_path):
+    deployment, steps, expected = _tinynet(shared_models)
+    write_artifact(deployment, tmp_path / "tiny")
+    raster = np.zeros((1, steps, deployment.input_units), np.uint8)
+    lava = run_network(tmp_path / "tiny", raster, ["layer1", "layer2"], record_state=False)
+    emulated = emulate(deployment, raster)
+    assert np.array_equal(lava["layer1/spikes"], emulated.spikes["layer1"])
+    assert np.array_equal(lava["layer2/spikes"][0].T[:, 2:STEPS_PER_SAMPLE], expected)
