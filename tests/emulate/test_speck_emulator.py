@@ -77,3 +77,15 @@ def test_a_spike_crosses_all_layers_in_its_own_step_and_samples_are_independent(
     for b in range(3):
         alone = emulate(deployment, raster[b:b + 1])["p2"].spikes.reshape(6)
         assert np.array_equal(alone, out[b])
+
+
+def test_conv2d_is_exact_beyond_float32_integers():
+    """Sums over 2^24 take the float64 path; checked against an int64 reference."""
+    rng = np.random.default_rng(1)
+    frames = rng.integers(200, 256, (2, 64, 5, 5))
+    weight = rng.choice([-128, 127], (3, 64, 4, 4))
+    weight[0] = 127  # channel 0: every partial sum grows to 64 * 16 * 127 * 255 > 2^24
+    windows = np.lib.stride_tricks.sliding_window_view(frames, (4, 4), axis=(2, 3))  # [n, c, 2, 2, 4, 4]
+    reference = np.einsum("ncijkl,fckl->nfij", windows, weight)
+    assert reference.max() > 2**24
+    assert np.array_equal(conv2d(frames, weight, (1, 1), (0, 0)), reference)
