@@ -1,0 +1,153 @@
+"""Loihi 2 quantizer: dt rule, decay rounding, weight exponents that use the range, clip reports, folding and
+splitting, latency padding, unsupported nodes, and integer dynamics that follow the continuous equations."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from snn_deploy.emulate.loihi2 import emulate
+from snn_deploy.errors import UnsupportedError
+from snn_deploy.ir import IF, LI, LIF, CoupledLIF, CubaLIF, Dense, Graph, Input, Output
+from snn_deploy.quantize.loihi2.quantizer import quantize, weight_mantissas
+from snn_deploy.quantize.loihi2.spec import LOIHI2, SignMode
+
+DT_S = 1e-3
+
+
+def _chain(pop, weight, *, metadata=None, bias=None) -> Graph:
+    n_out, n_in = np.shape(weight)
+    return Graph(nodes={"in": Input((n_in,)), "fc": Dense(weight, bias=bias), "pop": pop, "out": Output((n_out,))},
+                 edges=(("in", "fc"), ("fc", "pop"), ("pop", "out")), metadata=metadata or {})
+
+
+def _cuba(n, **params):
+    return CubaLIF.create(n, **{"tau_syn_s": 5e-3, "tau_mem_s": 10e-3, "v_threshold": 1.0,
+                               "reset_mode": "to_value", **params})
+
+
+def test_dt_rule_metadata_and_override():
+    graph = _chain(_cuba(2, tau_syn_s=[2e-3, 4e-3], tau_mem_s=8e-3), np.ones((2, 3)))
+    assert quantize(graph).dt_s == pytest.approx(2e-4)
+    assert quantize(graph).report["dt_rule"] == "min(tau) / 10"
+    with_meta = _chain(_cuba(2), np.ones((2, 3)), metadata={"dt_s": 5e-4})
+    assert quantize(with_meta).dt_s == 5e-4
+    assert quantize(with_meta, dt_s=2e-3).dt_s == 2e-3
+
+
+def _tau_for(decay_times_4096: float) -> float:
+    """The time constant whose ideal 12-bit decay ``4096 (1 - e^{-dt/tau})`` is the given value."""
+    return -DT_S / math.log(1 - decay_times_4096 / 4096)
+
+
+def test_decays_round_to_nearest_with_the_du_offset():
+    taus_syn = [_tau_for(1000.4), _tau_for(1000.6), 0.0]
+    taus_mem = [_tau_for(2047.6), _tau_for(12.2), _tau_for(12.2)]
+    graph = _chain(_cuba(3, tau_syn_s=taus_syn, tau_mem_s=taus_mem), np.ones((3, 1)), metadata={"dt_s": DT_S})
+    deployment = quantize(graph)
+    by_neuron = {int(i): (g.du, g.dv) for g in deployment.groups for i in g.indices}
+    assert by_neuron == {0: (999, 2048), 1: (1000, 12), 2: (4095, 12)}  # du + 1 = round(ideal)
+    if_pop = IF.create(2, v_threshold=1.0, reset_mode="to_value")
+    assert {(g.du, g.dv) for g in quantize(_chain(if_pop, np.ones((2, 1)), metadata={"dt_s": DT_S})).groups} == {
+        (4095, 0)}
+
+
+@settings(max_examples=200, deadline=None)
+@given(arrays(np.float64, st.integers(1, 30), elements=st.floats(-3.2e4, 3.2e4, allow_subnormal=False)))
+def test_weight_exponent_uses_the_range(x):
+    mant, exp, clipped = weight_mantissas(x)
+    mode = LOIHI2.sign_mode(x)
+    low, high = LOIHI2.weight_range(mode)
+    high = high - 1 if mode is SignMode.MIXED else high
+    assert clipped == 0 and low <= mant.min() and mant.max() <= high
+    assert np.array_equal(LOIHI2.effective_weights(mant, LOIHI2.sign_mode(mant), 8), mant)  # Lava keeps them
+    step = 2 if mode is SignMode.MIXED else 1
+    assert np.all(np.abs(mant * 2.0**exp - x) <= step * 2.0**exp / 2 + 1e-9)
+    if exp > LOIHI2.weight_exp_min:  # one exponent smaller would not fit: the range is used
+        smaller = step * np.rint(x / (step * 2.0 ** (exp - 1)))
+        assert smaller.max() > high or smaller.min() < low
+
+
+def test_weight_exponent_example():
+    mant, exp, _ = weight_mantissas(np.array([100.3, -50.2]))
+    assert (exp, mant.tolist()) == (-1, [200, -100])  # mixed: even mantissas up to 254
+
+
+def test_clipping_is_counted_in_the_report():
+    pop = IF.create(1, v_threshold=1.0, reset_mode="to_value")
+    report = quantize(_chain(pop, np.array([[1e9, 1.0]]), metadata={"dt_s": DT_S})).report
+    weight = next(a for a in report["arrays"] if a["name"].endswith(".weight"))
+    assert weight["clipped"] == 1 and report["clipped_total"] >= 1
+    leak = _cuba(1, v_leak=1e9)
+    report = quantize(_chain(leak, np.ones((1, 1)), metadata={"dt_s": DT_S})).report
+    assert next(a for a in report["arrays"] if a["name"] == "pop.bias")["clipped"] == 1
+
+
+def test_heterogeneous_time_constants_split_and_thresholds_fold():
+    pop = _cuba(4, tau_mem_s=[10e-3, 10e-3, 20e-3, 20e-3], v_threshold=[1.0, 2.0, 1.0, 1.0])
+    deployment = quantize(_chain(pop, np.full((4, 1), 0.01), metadata={"dt_s": DT_S}))
+    info = deployment.report["populations"]["pop"]
+    assert info["split"] and len(deployment.groups) == 2 and "folded" in info["threshold"]
+    first = next(g for g in deployment.groups if 0 in g.indices)
+    weights = next(s for s in deployment.synapses if s.target == first.name).weight[:, 0]
+    assert weights[0] == pytest.approx(2 * weights[1], abs=2)  # threshold 2 -> half the weight, same vth
+
+
+def test_skip_layers_are_padded_to_equal_latency():
+    nodes = {"in": Input((2,)), "a": Dense(np.ones((2, 2)) * 0.01), "p1": _cuba(2), "b": Dense(np.ones((2, 2)) * 0.01),
+             "p2": _cuba(2), "skip": Dense(np.ones((2, 2)) * 0.01), "out": Output((2,))}
+    edges = (("in", "a"), ("a", "p1"), ("p1", "b"), ("b", "p2"), ("in", "skip"), ("skip", "p2"), ("p2", "out"))
+    deployment = quantize(Graph(nodes=nodes, edges=edges, metadata={"dt_s": DT_S}))
+    assert dict(deployment.latency_steps) == {"p1": 1, "p2": 2}
+    skip = next(s for s in deployment.synapses if s.source == "in" and s.target == "p2")
+    assert skip.delay is not None and np.all(skip.delay == 1)
+
+
+@pytest.mark.parametrize("pop, match", [
+    (CoupledLIF.create(2, tau_syn_s=1e-3, tau_mem_s=1e-2, v_threshold=1.0, coupling=np.array([[0, 1.0], [1.0, 0]]),
+                       reset_mode="to_value"), "'pop': CoupledLIF"),
+    (LI.create(2, tau_mem_s=1e-2), "'pop': LI"),
+    (_cuba(2, reset_mode="subtract"), "'pop': reset_mode 'subtract'"),
+    (_cuba(2, v_threshold=0.0), "'pop': parameter 'v_threshold'"),
+])
+def test_unsupported_nodes_are_named(pop, match):
+    with pytest.raises(UnsupportedError, match=match):
+        quantize(_chain(pop, np.ones((2, 2))))
+
+
+def _run(graph: Graph, steps: int, spikes_every: int | None):
+    deployment = quantize(graph)
+    raster = np.zeros((1, steps, deployment.input_units), np.uint8)
+    if spikes_every:
+        raster[0, ::spikes_every] = 1
+    return deployment, emulate(deployment, raster, record_state=True)
+
+
+def test_if_counts_inputs_to_threshold_as_the_continuous_model():
+    # v jumps by r w = 1/3.5 per input: the 4th input crosses the threshold 1 and resets v to 0
+    graph = _chain(IF.create(1, v_threshold=1.0, reset_mode="to_value"), np.array([[1 / 3.5]]),
+                   metadata={"dt_s": DT_S})
+    _, result = _run(graph, 41, 1)
+    fired = np.flatnonzero(result.spikes["pop"][0, :, 0])
+    assert fired.tolist() == list(range(4, 41, 4))  # input k arrives at step k + 1
+
+
+def test_leak_drive_fires_with_the_analytic_period():
+    # tau dv/dt = v_leak - v from 0 to threshold 1 with v_leak = 2: T = tau ln 2 = 6.93 steps
+    graph = _chain(LIF.create(1, tau_mem_s=10e-3, v_leak=2.0, v_threshold=1.0, reset_mode="to_value"),
+                   np.zeros((1, 1)), metadata={"dt_s": DT_S})
+    _, result = _run(graph, 200, None)
+    intervals = np.diff(np.flatnonzero(result.spikes["pop"][0, :, 0]))
+    assert intervals.size > 20 and abs(intervals.mean() - 10 * math.log(2)) < 1.0
+
+
+def test_dense_bias_reaches_the_continuous_steady_state():
+    # I = w_in c, v -> r w_in c = 0.5 (below the threshold 1); sigma = 64 vth / v_threshold
+    graph = _chain(_cuba(1, w_in=0.25, r=2.0), np.zeros((1, 1)), bias=np.array([1.0]), metadata={"dt_s": DT_S})
+    deployment, result = _run(graph, 400, None)
+    sigma = 64 * deployment.groups[0].vth / 1.0
+    assert result.v["pop"][0, -1, 0] / sigma == pytest.approx(0.5, rel=0.02)
