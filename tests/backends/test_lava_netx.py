@@ -53,3 +53,41 @@ def test_tinynet_in_lava_equals_emulator(shared_models, tmp_path):
     emulated = emulate(deployment, raster)
     assert np.array_equal(lava["layer1/spikes"], emulated.spikes["layer1"])
     assert np.array_equal(lava["layer2/spikes"][0].T[:, 2:STEPS_PER_SAMPLE], expected)
+
+
+def _chain_deployment(rng, bias: int = 0):
+    from snn_deploy.quantize.loihi2.deployment import Deployment, LifGroup, Synapse
+
+    a = LifGroup(name="a", population="a", indices=np.arange(4), du=300, dv=100, vth=50, bias_mant=np.full(4, bias),
+                 bias_exp=np.zeros(4))
+    b = LifGroup(name="b", population="b", indices=np.arange(3), du=4095, dv=10, vth=80, bias_mant=np.zeros(3),
+                 bias_exp=np.zeros(3))
+    synapses = (Synapse(name="in->a", source="in", target="a", weight=rng.integers(-60, 60, (4, 5)) * 2, weight_exp=-1),
+                Synapse(name="a->b", source="a", target="b", weight=rng.integers(0, 120, (3, 4)), weight_exp=1,
+                        delay=np.repeat([[0], [2], [1]], 4, axis=1)))
+    return Deployment(dt_s=1e-3, input_name="in", input_units=5, groups=(a, b), synapses=synapses,
+                      populations={"a": 4, "b": 3}, outputs={"out": "b"}, latency_steps={"a": 1, "b": 2})
+
+
+def test_network_net_round_trips_through_the_netx_reader(tmp_path):
+    rng = np.random.default_rng(0)
+    deployment = _chain_deployment(rng)
+    write_artifact(deployment, tmp_path / "art")
+    write_artifact(deployment, tmp_path / "again")
+    net = tmp_path / "art" / "network.net"
+    assert net.read_bytes() == (tmp_path / "again" / "network.net").read_bytes()
+    reimported = quantize(load(net))
+    assert list(reimported.populations) == ["layer0", "layer1", "layer2"]  # the input relay, then a and b
+    raster = (rng.random((2, 40, 5)) < 0.4).astype(np.uint8)
+    original, again = emulate(deployment, raster), emulate(reimported, raster)
+    assert original.spikes["b"].sum() > 20
+    for mine, theirs in (("a", "layer1"), ("b", "layer2")):  # the relay adds one step
+        assert np.array_equal(original.spikes[mine][:, :-1], again.spikes[theirs][:, 1:])
+
+
+def test_network_net_is_left_out_with_a_note_when_netx_cannot_hold_the_network(tmp_path):
+    deployment = _chain_deployment(np.random.default_rng(1), bias=7)
+    notes = write_artifact(deployment, tmp_path / "art")
+    assert not (tmp_path / "art" / "network.net").exists()
+    assert notes == ["no network.net: population 'a' has a bias: the netx input relay's extra step would shift "
+                     "inputs against it"]

@@ -1,6 +1,119 @@
-"""placeholder until written"""
+"""Write a Loihi 2 deployment as a lava-dl netx ``network.net`` (HDF5), where netx can hold it exactly.
+
+Layout (as lava-dl's ``netx/hdf5.py`` reads it and ``snn_deploy.ir.io.netx_format`` documents it):
+``layer/0`` is netx's ``input`` layer, a relay here: ``input_units`` CUBA neurons with ``iDecay = 4096``,
+``vDecay = 4095``, ``vThMant = 0`` and no bias fire exactly when their input unit spikes (``u = 64 a``,
+``v = u > 0``), one step later. ``layer/<k>`` (``k >= 1``) is a ``dense`` layer per population in chain order:
+``weight`` ``[out, in]`` (float32 holding the integer weights Lava sums), ``delay`` (axonal, one per output
+unit) and ``neuron`` (``type = CUBA``, ``iDecay = du + 1``, ``vDecay = dv``, ``vThMant = vth``,
+``refDelay = 1``). (lava-dl would also accept a ``dense`` layer 0, but snn-deploy's netx reader requires
+the ``input`` layer, so the relay keeps the file readable by both.)
+
+Exactness: every population then spikes exactly one step later than in the deployment. That holds when
+the network is at rest without input, so the file is written only for: a feed-forward chain
+input -> p1 -> p2 -> ... with one Lava process per population, no periodic reset and no bias; weights that
+are integers after the weight exponent (``W 2^e``) and that netx keeps exactly (mixed signs in
+``-128..127``, one sign in ``-255..255``); one delay per output unit. Otherwise :class:`UnsupportedError`
+says what is missing (the artifact is complete without ``network.net``; the compile report notes it).
+
+The file's bytes are deterministic (datasets without modification times, fixed creation order).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import h5py
+import numpy as np
+
 from snn_deploy.errors import UnsupportedError
+from snn_deploy.quantize.loihi2.deployment import Deployment, Synapse
+from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec, SignMode
+
+#: the input relay neuron: full current decay, near-full voltage decay, threshold 0 (iDecay, vDecay, vThMant)
+RELAY = (4096, 4095, 0)
 
 
-def write_netx(deployment, path):
-    raise UnsupportedError("netx writer not written yet")
+def _chain(deployment: Deployment) -> list[Synapse]:
+    """The synapses input -> p1 -> p2 -> ..., or UnsupportedError."""
+    if len(deployment.groups) != len(deployment.populations):
+        raise UnsupportedError("netx needs one Lava LIF process per population (a population was split)")
+    if any(g.reset_interval for g in deployment.groups):
+        raise UnsupportedError("netx files hold no periodic reset")
+    chain, source = [], deployment.input_name
+    remaining = list(deployment.synapses)
+    while remaining:
+        nxt = [s for s in remaining if s.source == source]
+        if len(nxt) != 1 or nxt[0].target == source:
+            raise UnsupportedError("netx holds a feed-forward chain of dense layers; this network branches, skips "
+                                   "layers or is recurrent")
+        chain.append(nxt[0])
+        remaining.remove(nxt[0])
+        source = nxt[0].target
+    if len(chain) != len(deployment.groups):
+        raise UnsupportedError("netx needs every population in one feed-forward chain from the input")
+    return chain
+
+
+def _netx_weight(synapse: Synapse, spec: Loihi2Spec) -> np.ndarray:
+    weight = spec.effective_weights(synapse.weight, spec.sign_mode(synapse.weight), synapse.num_weight_bits)
+    if synapse.weight_exp >= 0:
+        weight = weight << synapse.weight_exp
+    else:
+        divisor = 1 << -synapse.weight_exp
+        if np.any(weight % divisor):
+            raise UnsupportedError(f"synapse '{synapse.name}': weights with weight_exp {synapse.weight_exp} are not "
+                                   "integers in netx's units (netx has no weight exponent)")
+        weight = weight // divisor
+    mode = spec.sign_mode(weight)
+    low, high = (-128, 127) if mode is SignMode.MIXED else (-255, 255)
+    if weight.min() < low or weight.max() > high:
+        raise UnsupportedError(f"synapse '{synapse.name}': weights {weight.min()}..{weight.max()} exceed what netx "
+                               f"keeps exactly ({low}..{high})")
+    return weight
+
+
+def _check_no_bias(deployment: Deployment, target: str, spec: Loihi2Spec) -> None:
+    group = deployment.group(target)
+    if np.any(spec.effective_bias(group.bias_mant, group.bias_exp)):
+        raise UnsupportedError(f"population '{group.population}' has a bias: the netx input relay's extra step "
+                               "would shift inputs against it")
+
+
+def _dataset(group: h5py.Group, name: str, value) -> None:
+    group.create_dataset(name, data=value, track_times=False)
+
+
+def _neuron(layer: h5py.Group, i_decay: int, v_decay: int, v_th_mant: int) -> None:
+    neuron = layer.create_group("neuron")
+    _dataset(neuron, "type", np.bytes_("CUBA"))
+    for key, value in (("iDecay", i_decay), ("vDecay", v_decay), ("vThMant", v_th_mant), ("refDelay", 1)):
+        _dataset(neuron, key, np.int64(value))
+
+
+def write_netx(deployment: Deployment, path: str | Path, spec: Loihi2Spec = LOIHI2) -> None:
+    """Write ``path`` if netx can hold ``deployment`` exactly (module docstring), else UnsupportedError."""
+    chain = _chain(deployment)
+    layers = []
+    for synapse in chain:
+        row_delay = None
+        if synapse.delay is not None:
+            if np.any(synapse.delay != synapse.delay[:, :1]):
+                raise UnsupportedError(f"synapse '{synapse.name}': netx delays are one per output unit")
+            row_delay = synapse.delay[:, 0]
+        _check_no_bias(deployment, synapse.target, spec)
+        layers.append((synapse, _netx_weight(synapse, spec), row_delay))
+    with h5py.File(path, "w", libver="earliest", track_order=True) as handle:
+        root = handle.create_group("layer", track_order=True)
+        relay = root.create_group("0", track_order=True)
+        _dataset(relay, "type", np.array([b"input"]))
+        _dataset(relay, "shape", np.array([deployment.input_units], np.int64))
+        _neuron(relay, *RELAY)
+        for k, (synapse, weight, delay) in enumerate(layers, start=1):
+            group = deployment.group(synapse.target)
+            layer = root.create_group(str(k), track_order=True)
+            _dataset(layer, "type", np.array([b"dense"]))
+            _dataset(layer, "shape", np.array([group.size], np.int64))
+            _dataset(layer, "weight", weight.astype(np.float32))
+            if delay is not None:
+                _dataset(layer, "delay", delay.astype(np.float32))
+            _neuron(layer, group.du + spec.du_offset, group.dv + spec.dv_offset, group.vth)
