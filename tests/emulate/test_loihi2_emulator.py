@@ -100,9 +100,10 @@ def deployments(draw):
         n = draw(st.integers(1, 4))
         groups.append(LifGroup(
             name=f"g{k}", population=f"g{k}", indices=np.arange(n),
-            du=draw(st.sampled_from([0, 1, 4094, 4095, int(rng.integers(0, 4096))])),
-            dv=draw(st.sampled_from([0, 1, 4095, int(rng.integers(0, 4096))])),
-            vth=draw(st.sampled_from([0, 1, 131071, int(rng.integers(0, 131072))])),
+            # -1, 4096 and 2**17: netx's default neuron, one past the fields, which Lava computes as intended
+            du=draw(st.sampled_from([-1, 0, 1, 4094, 4095, int(rng.integers(0, 4096))])),
+            dv=draw(st.sampled_from([0, 1, 4095, 4096, int(rng.integers(0, 4096))])),
+            vth=draw(st.sampled_from([0, 1, 131071, 131072, int(rng.integers(0, 131072))])),
             bias_mant=rng.integers(-4096, 4096, n) * draw(st.sampled_from([0, 1])),
             bias_exp=rng.integers(0, 8, n),
             reset_interval=draw(st.sampled_from([0, 0, 5])), reset_offset=int(rng.integers(0, 5)),

@@ -42,7 +42,7 @@ def summary_text(report: dict, out_dir: str | Path, notes: list[str]) -> str:
 def compile_model(graph: Graph, out_dir: str | Path, options: CompileOptions) -> dict:
     """Quantize ``graph`` for Loihi 2 and write the Lava artifact; returns the quantization summary."""
     deployment = quantize(graph, options.dt_s)
-    notes = write_artifact(deployment, out_dir)
+    notes = [*deployment.report.get("notes", []), *write_artifact(deployment, out_dir)]
     summary = dict(deployment.report, notes=notes)
     summary["text"] = summary_text(summary, out_dir, notes)
     return summary

@@ -47,7 +47,9 @@ def write_artifact(deployment: Deployment, out_dir: str | Path) -> list[str]:
             write_netx(deployment, tmp / "network.net")
         except UnsupportedError as exc:
             notes.append(f"no network.net: {exc}")
-        (tmp / "quantization.json").write_text(dumps_json(dict(deployment.report, notes=notes)))
+        report = dict(deployment.report)
+        report["notes"] = [*report.get("notes", []), *notes]
+        (tmp / "quantization.json").write_text(dumps_json(report))
         hashes = {p.name: sha256_file(p) for p in sorted(tmp.iterdir())}
         outputs = list(deployment.outputs)
         output_latency = [deployment.latency_steps[deployment.outputs[o]] for o in outputs]

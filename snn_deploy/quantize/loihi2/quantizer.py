@@ -274,7 +274,7 @@ def _synapse_blocks(source: str, target: str, weight: np.ndarray, delay: np.ndar
 
 
 def _build_float(graph, signals, latency, order, input_name, dt_s, spec):
-    report: dict = {"arrays": [], "populations": {}, "synapses": {}, "latency_errors": []}
+    report: dict = {"arrays": [], "populations": {}, "synapses": {}, "latency_errors": [], "notes": []}
     neurons = {name: _neurons(name, pop, dt_s, spec) for name, pop in graph.populations().items()}
     split = {name: _split_groups(name, n.du, n.dv) for name, n in neurons.items()}
     input_units = int(np.prod(graph.shapes()[input_name]))
@@ -344,7 +344,7 @@ def _netx_exact(weight: np.ndarray, weight_exp: int, spec: Loihi2Spec) -> tuple[
 
 
 def _build_netx(graph, signals, latency, order, input_name, dt_s, spec):
-    report: dict = {"arrays": [], "populations": {}, "synapses": {}, "latency_errors": []}
+    report: dict = {"arrays": [], "populations": {}, "synapses": {}, "latency_errors": [], "notes": []}
     groups: list[LifGroup] = []
     synapses: list[Synapse] = []
     for pop, node in graph.populations().items():
@@ -356,10 +356,15 @@ def _build_netx(graph, signals, latency, order, input_name, dt_s, spec):
         mant = np.clip(bias, spec.bias_mant_min, spec.bias_mant_max)
         bias_clipped = int(np.count_nonzero(mant != bias))
         du, dv, vth = int(meta["iDecay"]) - 1, int(meta["vDecay"]), int(meta["vThMant"])
-        for param, value, high in (("iDecay - 1", du, spec.decay_max), ("vDecay", dv, spec.decay_max),
-                                   ("vThMant", vth, spec.vth_max)):
-            if not 0 <= value <= high:
-                raise QuantizationError(f"node '{pop}': netx {param} = {value} is outside 0..{high}")
+        # netx's default neuron has iDecay = 0 (du = -1: no decay), vDecay = 4096 (no memory) and vThMant = 2**17
+        # (never fires): one past the fields, which Lava's simulator computes as intended (du + 1 = 0, 4096 - dv = 0)
+        for param, value, low, high in (("iDecay - 1", du, -1, spec.decay_max), ("vDecay", dv, 0, spec.decay_unity),
+                                        ("vThMant", vth, 0, spec.vth_max + 1)):
+            if not low <= value <= high:
+                raise QuantizationError(f"node '{pop}': netx {param} = {value} is outside {low}..{high}")
+        if du < 0 or dv > spec.decay_max or vth > spec.vth_max:
+            report["notes"].append(f"{pop}: du = {du}, dv = {dv}, vth = {vth} lie outside Loihi's 12/17-bit fields "
+                                   "(netx's default neuron); exact in Lava's fixed_pt simulation")
         groups.append(LifGroup(name=pop, population=pop, indices=np.arange(size), du=du, dv=dv, vth=vth,
                                bias_mant=mant, bias_exp=np.full(size, int(meta.get("bias_exp", 6)))))
         report["arrays"].append(report_array(f"{pop}.bias", bias, mant, 1.0, bias_clipped))
