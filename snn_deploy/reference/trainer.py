@@ -51,6 +51,8 @@ class TrainConfig:
     init_std: tuple[float, ...]
     silence: SilencePenalty = SilencePenalty(kappa=1.0)
     v_threshold: float = 1.0
+    reset_mode: str = "subtract"
+    v_reset: float = 0.0
     max_spikes: int = 16
 
     def as_metadata(self) -> dict:
@@ -122,7 +124,7 @@ def build_graph(config: TrainConfig, input_units: int, weights: list[np.ndarray]
         nodes[dense] = Dense(weight=weight)
         nodes[population] = CubaLIF.create(
             weight.shape[0], tau_syn_s=config.tau_syn_s, tau_mem_s=config.tau_mem_s,
-            v_threshold=config.v_threshold, reset_mode="subtract")
+            v_threshold=config.v_threshold, reset_mode=config.reset_mode, v_reset=config.v_reset)
         edges += [(previous, dense), (dense, population)]
         previous = population
     nodes["output"] = Output((weights[-1].shape[0],))
