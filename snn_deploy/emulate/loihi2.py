@@ -25,7 +25,8 @@ import scipy.sparse
 from snn_deploy.quantize.loihi2.deployment import Deployment, Synapse
 from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec
 
-#: synapse matrices with at most this fraction of non-zeros (and enough entries) use scipy.sparse
+#: synapse matrices (and spike vectors) with at most this fraction of non-zeros (matrices: with enough entries)
+#: use scipy.sparse
 _SPARSE_DENSITY = 0.1
 _SPARSE_MIN_SIZE = 1 << 14
 
@@ -55,7 +56,12 @@ class _Matrix:
             self._dense_t = np.ascontiguousarray(weight.T.astype(np.float64))
 
     def __call__(self, x: np.ndarray) -> np.ndarray:
-        product = x @ self._dense_t if self._sparse is None else (self._sparse @ x.T).T
+        if self._sparse is not None:
+            product = (self._sparse @ x.T).T
+        elif np.count_nonzero(x) <= _SPARSE_DENSITY * x.size:  # few spikes: add up only the active columns
+            product = scipy.sparse.csr_matrix(x) @ self._dense_t
+        else:
+            product = x @ self._dense_t
         return np.rint(product).astype(np.int64)
 
 
@@ -92,7 +98,10 @@ def emulate(
     record_state: bool = False,
     spec: Loihi2Spec = LOIHI2,
 ) -> EmulationResult:
-    """Run ``deployment`` on ``input_spikes`` ``[batch, steps, input_units]``; record populations ``record`` (all if None)."""
+    """Run ``deployment`` on ``input_spikes`` ``[batch, steps, input_units]``.
+
+    ``record``: the populations whose spikes (and with ``record_state`` ``u``, ``v``) are kept; None: all.
+    """
     input_spikes = np.asarray(input_spikes)
     batch, steps, units = input_spikes.shape
     if units != deployment.input_units:
@@ -103,7 +112,7 @@ def emulate(
     connections = [_Connection(s, batch, spec) for s in deployment.synapses]
     incoming = {g.name: [c for c, s in zip(connections, deployment.synapses) if s.target == g.name]
                 for g in deployment.groups}
-    outgoing = {name: [(c, s) for c, s in zip(connections, deployment.synapses) if s.source == name]
+    outgoing = {name: [c for c, s in zip(connections, deployment.synapses) if s.source == name]
                 for name in [deployment.input_name, *(g.name for g in deployment.groups)]}
 
     u = {g.name: np.zeros((batch, g.size), np.int64) for g in deployment.groups}
@@ -141,8 +150,8 @@ def emulate(
                 if record_state:
                     out_u[g.name][:, t] = u_new
                     out_v[g.name][:, t] = v_new
-        for name, pairs in outgoing.items():
-            for connection, _ in pairs:
+        for name, sending in outgoing.items():
+            for connection in sending:
                 connection.send(fired[name], t, spec)
 
     result = EmulationResult(spikes={}, merged_input_events=int(np.count_nonzero(input_spikes > 1)))

@@ -66,7 +66,8 @@ def graphs(draw):
         nodes["skip"] = _dense(draw, rng, n2, units, c2 * p2.v_threshold, delays)
         edges += [("in", "skip"), ("skip", "p2")]
     if "recurrent" in topology:
-        target, size, charge = ("p1", n1, c1 * p1.v_threshold) if draw(st.booleans()) else ("p2", n2, c2 * p2.v_threshold)
+        on_first = draw(st.booleans())
+        target, size, charge = ("p1", n1, c1 * p1.v_threshold) if on_first else ("p2", n2, c2 * p2.v_threshold)
         nodes["rec"] = _dense(draw, rng, size, size, charge, False)
         edges += [(target, "rec"), ("rec", target)]
     metadata = {"dt_s": DT_S} if delays or draw(st.booleans()) else {}

@@ -16,8 +16,9 @@ from snn_deploy.spikes import load_engine_output
 
 def _model(rng) -> Graph:
     pop = lambda n, tau: CubaLIF.create(n, tau_syn_s=5e-3, tau_mem_s=tau, v_threshold=1.0, reset_mode="to_value")
-    nodes = {"in": Input((6,)), "fc1": Dense(rng.normal(0.4, 1, (5, 6)) * 6e-3), "hidden": pop(5, [1e-2, 2e-2] * 2 + [1e-2]),
-             "fc2": Dense(rng.normal(0.4, 1, (3, 5)) * 6e-3), "readout": pop(3, 1e-2), "out": Output((3,))}
+    nodes = {"in": Input((6,)), "fc1": Dense(rng.normal(0.4, 1, (5, 6)) * 6e-3),
+             "hidden": pop(5, [1e-2, 2e-2] * 2 + [1e-2]), "fc2": Dense(rng.normal(0.4, 1, (3, 5)) * 6e-3),
+             "readout": pop(3, 1e-2), "out": Output((3,))}
     edges = (("in", "fc1"), ("fc1", "hidden"), ("hidden", "fc2"), ("fc2", "readout"), ("readout", "out"))
     return Graph(nodes=nodes, edges=edges, metadata={"dt_s": 1e-3})
 
@@ -53,7 +54,8 @@ def test_compile_emulate_run_end_to_end(tmp_path):
     emulated, dt_emu = load_engine_output(tmp_path / "emu.npz")
     lava, dt_lava = load_engine_output(tmp_path / "lava.npz")
     assert dt_emu == dt_lava == 1e-3
-    assert sorted(emulated) == sorted(lava) == sorted(f"{p}/{k}" for p in ("hidden", "readout") for k in "spikes u v".split())
+    keys = sorted(f"{p}/{k}" for p in ("hidden", "readout") for k in ("spikes", "u", "v"))
+    assert sorted(emulated) == sorted(lava) == keys
     assert emulated["readout/spikes"].shape == (3, 40, 3) and emulated["hidden/spikes"].sum() > 0
     for key in emulated:
         assert np.array_equal(emulated[key], lava[key]), key

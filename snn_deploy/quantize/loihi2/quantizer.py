@@ -129,9 +129,8 @@ def _neurons(name: str, pop: Population, dt_s: float, spec: Loihi2Spec) -> _Neur
     shape = pop.v_threshold.shape
     unity = spec.decay_unity
     if isinstance(pop, CubaLIF):
-        with np.errstate(divide="ignore"):
-            du_ideal = np.where(pop.tau_syn_s > 0, unity * -np.expm1(-dt_s / np.where(pop.tau_syn_s > 0, pop.tau_syn_s, 1)),
-                                unity)
+        delta = pop.tau_syn_s > 0
+        du_ideal = np.where(delta, unity * -np.expm1(-dt_s / np.where(delta, pop.tau_syn_s, 1.0)), unity)
     else:
         du_ideal = np.full(shape, float(unity))
     du = _decay(du_ideal, spec.du_offset, spec)
