@@ -33,14 +33,19 @@ class LayerTrace:
 
 def conv2d(frames: np.ndarray, weight: np.ndarray, stride: tuple[int, int], padding: tuple[int, int]
            ) -> np.ndarray:
-    """``[n, c, h, w] * [f, c, k, k] -> [n, f, ho, wo]`` integer cross-correlation (PyTorch's ``conv2d``).
+    """``[n, c, h, w] * [f, c, k, k] -> [n, f, ho, wo]`` integer cross-correlation (PyTorch's ``conv2d``), exact.
 
-    Computed by torch on the CPU (6-12x faster than a numpy im2col product here, see
-    ``benchmarks/bench_speck_vs_sinabs.py``) in float32 when every partial sum is provably below
-    :math:`2^{24}` (``max_f sum |w_f| * max |x|``), so the result is exact, else in float64 (exact below
-    :math:`2^{53}`).
+    A kernel covering the whole unpadded input (a Dense) is a float64 matrix product (exact below
+    :math:`2^{53}`). Other convs run in torch on the CPU (2-6x faster than a numpy im2col product on
+    cnn_sinabs.nir, see ``benchmarks/bench_speck_vs_sinabs.py``): in float32 when every partial sum is
+    provably below :math:`2^{24}` (``max_f sum |w_f| * max |x|``), else in float64.
     """
-    bound = float(np.abs(weight).reshape(len(weight), -1).sum(axis=1).max()) * float(np.abs(frames).max(initial=0))
+    n = len(frames)
+    f = len(weight)
+    if frames.shape[2:] == weight.shape[2:] and tuple(padding) == (0, 0):
+        product = frames.reshape(n, -1).astype(np.float64) @ weight.reshape(f, -1).T.astype(np.float64)
+        return product.astype(np.int64).reshape(n, f, 1, 1)
+    bound = float(np.abs(weight).reshape(f, -1).sum(axis=1).max()) * float(np.abs(frames).max(initial=0))
     dtype = torch.float32 if bound < 2**24 else torch.float64
     out = torch.nn.functional.conv2d(torch.from_numpy(np.ascontiguousarray(frames)).to(dtype),
                                      torch.from_numpy(np.ascontiguousarray(weight)).to(dtype),

@@ -11,18 +11,21 @@ from pathlib import Path
 
 import numpy as np
 
-from snn_deploy.backends import CompileOptions
-from snn_deploy.backends.sinabs.artifact import (
-    input_raster, load_deployment, recorded_populations, to_records, write_artifact,
-)
+from snn_deploy.backends import CompileOptions, select_records
+from snn_deploy.backends.sinabs.artifact import input_raster, load_deployment, to_records, write_artifact
 from snn_deploy.emulate.speck import emulate
 from snn_deploy.ir.graph import Graph
+from snn_deploy.quantize.speck.deployment import SpeckDeployment
 from snn_deploy.quantize.speck.quantizer import quantize
 from snn_deploy.spikes import SpikeEvents
 
 __all__ = ["compile_model", "emulate_artifact", "run_artifact"]
 
 _log = logging.getLogger(__name__)
+
+
+def _chosen(deployment: SpeckDeployment, record: str) -> dict[str, str]:
+    return select_records([layer.population for layer in deployment.layers], deployment.outputs, record)
 
 
 def compile_model(graph: Graph, out_dir: str | Path, options: CompileOptions) -> dict:
@@ -52,7 +55,7 @@ def emulate_artifact(artifact_dir: str | Path, events: SpikeEvents, *, steps: in
                          "sinabs does not model this, the chip would overflow", name, trace.state_overflow)
     spikes = {name: trace.spikes for name, trace in traces.items()}
     state = {name: (trace.u, trace.v) for name, trace in traces.items()} if record_state else None
-    return to_records(recorded_populations(deployment, record), spikes, state), deployment.dt_s
+    return to_records(_chosen(deployment, record), spikes, state), deployment.dt_s
 
 
 def run_artifact(artifact_dir: str | Path, events: SpikeEvents, *, steps: int | None = None,
@@ -65,4 +68,4 @@ def run_artifact(artifact_dir: str | Path, events: SpikeEvents, *, steps: int | 
     names = [layer.population for layer in deployment.layers]
     spikes = dict(zip(names, layer_spikes))
     state = dict(zip(names, layer_state)) if layer_state is not None else None
-    return to_records(recorded_populations(deployment, record), spikes, state), deployment.dt_s
+    return to_records(_chosen(deployment, record), spikes, state), deployment.dt_s

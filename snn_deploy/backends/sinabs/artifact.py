@@ -76,22 +76,6 @@ def input_raster(deployment: SpeckDeployment, events: SpikeEvents, steps: int | 
     return events.to_raster(deployment.dt_s, steps)
 
 
-def recorded_populations(deployment: SpeckDeployment, record: str) -> dict[str, str]:
-    """Record key prefix -> population: ``outputs`` (output node names), ``all`` or comma-separated names."""
-    if record == "outputs":
-        return dict(sorted(deployment.outputs.items()))
-    populations = {layer.population: layer.population for layer in deployment.layers}
-    if record == "all":
-        return populations
-    known = {**populations, **deployment.outputs}
-    chosen = {}
-    for name in (n.strip() for n in record.split(",") if n.strip()):
-        if name not in known:
-            raise UnsupportedError(f"--record: no population or output named '{name}' (known: {', '.join(known)})")
-        chosen[name] = known[name]
-    return chosen
-
-
 def to_records(chosen: Mapping[str, str], spikes: Mapping[str, np.ndarray],
                state: Mapping[str, tuple[np.ndarray, np.ndarray]] | None) -> dict[str, np.ndarray]:
     """``<node>/spikes`` (uint8) and, with ``state`` (population -> (u, v)), ``<node>/u``, ``<node>/v``.
