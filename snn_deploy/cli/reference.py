@@ -1,6 +1,61 @@
-"""CLI commands: reference (see snn_deploy.cli)."""
+"""CLI commands of the exact reference: ``train`` (example models) and ``evaluate`` (accuracy on a dataset)."""
 from __future__ import annotations
+
+import json
+import sys
 
 import click
 
-COMMANDS: list[click.Command] = []
+from snn_deploy.cli.options import model_argument
+from snn_deploy.reference.datasets import DATASETS
+
+
+@click.command("train")
+@click.argument("dataset", type=click.Choice(DATASETS))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=str),
+              help="Model file to write (.onnx or .nir; written atomically).")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of initialisation and minibatch order.")
+@click.option("--epochs", type=click.IntRange(min=1), default=None, help="Epochs (default: the dataset's preset).")
+def train_command(dataset: str, output: str, seed: int, epochs: int | None) -> None:
+    """Train the example network for DATASET with exact spike-time gradients; print one JSON line."""
+    from tqdm import tqdm
+
+    from snn_deploy.ir.io import save
+    from snn_deploy.reference.trainer import PRESETS, train
+
+    config = PRESETS[dataset]
+    total = config.epochs if epochs is None else epochs
+    with tqdm(total=total, file=sys.stderr, desc=f"train {dataset}", unit="epoch") as bar:
+        def progress(epoch: int, history) -> None:
+            bar.set_postfix(loss=f"{history.loss[-1]:.4f}", acc=f"{history.train_accuracy[-1]:.3f}")
+            bar.update(1)
+
+        result = train(config, seed, epochs=total, progress=progress)
+    save(result.graph, output)
+    click.echo(json.dumps({
+        "dataset": dataset, "seed": seed, "epochs": total, "train_accuracy": result.train_accuracy,
+        "test_accuracy": result.test_accuracy, "seconds": round(result.seconds, 3),
+    }, sort_keys=True))
+
+
+@click.command("evaluate")
+@model_argument
+@click.option("--dataset", type=click.Choice(DATASETS), default=None,
+              help="Dataset (default: the one in the model's metadata).")
+@click.option("--engine", type=click.Choice(["reference"]), default="reference", show_default=True,
+              help="Simulator: the exact event-driven reference.")
+def evaluate_command(model: str, dataset: str | None, engine: str) -> None:
+    """Accuracy of MODEL on a dataset: the output neuron that fires first is the class (silence, ties: wrong)."""
+    from snn_deploy.errors import UnsupportedError
+    from snn_deploy.ir.io import load
+    from snn_deploy.reference.evaluation import evaluate
+
+    graph = load(model)
+    dataset = dataset or graph.metadata.get("dataset")
+    if dataset not in DATASETS:
+        raise UnsupportedError(f"{model}: no dataset in its metadata; pass --dataset ({', '.join(DATASETS)})")
+    result = evaluate(graph, dataset, source=model)
+    click.echo(json.dumps({"model": model, **result}, sort_keys=True))
+
+
+COMMANDS: list[click.Command] = [train_command, evaluate_command]

@@ -1,8 +1,9 @@
 r"""The example classification tasks, as features in [0, 1], and their latency encoding to spike times.
 
 * ``xor``: the 4 points of {0, 1}^2, label ``x1 xor x2``; train = test.
-* ``iris``: Fisher's 150 flowers (vendored ``data/iris.csv``), 4 features scaled by the table's per-feature
-  min/max; a fixed stratified split, 40 train / 10 test per class (120 / 30).
+* ``iris``: Fisher's 150 flowers (vendored ``data/iris.csv``), 4 features scaled to [0, 1] by the table's
+  per-feature min/max and mirrored as for Yin-Yang, ``(f, 1 - f)`` (8 features: under latency coding a
+  small value then also fires early); a fixed stratified split, 40 train / 10 test per class (120 / 30).
 * ``yinyang``: Kriener, Goeltz & Petrovici (2022): points ``(x, y)`` uniform in the disc of radius
   ``r_big = 0.5`` centred at ``(0.5, 0.5)``, classes yang (0), yin (1) and dot (2) by :func:`yinyang_class`;
   each sample first draws its class uniformly, then rejection-samples a point of that class; features
@@ -95,6 +96,7 @@ def iris() -> Dataset:
     features, labels = table[:, :4], table[:, 4].astype(np.int64)
     low, high = features.min(axis=0), features.max(axis=0)
     scaled = (features - low) / (high - low)
+    scaled = np.concatenate([scaled, 1.0 - scaled], axis=1)
     rng = np.random.default_rng(_IRIS_SPLIT_SEED)
     test = np.zeros(labels.size, dtype=bool)
     for label in np.unique(labels):
