@@ -34,7 +34,7 @@ def mlp(rng: np.random.Generator) -> Graph:
     edges = []
     previous = "in"
     for k, (n_in, n_out) in enumerate(zip(SIZES[:-1], SIZES[1:])):
-        nodes[f"fc{k}"] = Dense(rng.normal(0.15, 1.0, (n_out, n_in)) * 0.02 / np.sqrt(n_in))
+        nodes[f"fc{k}"] = Dense(rng.normal(0.1, 1.0, (n_out, n_in)) * 0.009 / np.sqrt(n_in))
         nodes[f"lif{k}"] = CubaLIF.create(n_out, tau_syn_s=5e-3, tau_mem_s=1e-2, v_threshold=1.0, reset_mode="to_value")
         edges += [(previous, f"fc{k}"), (f"fc{k}", f"lif{k}")]
         previous = f"lif{k}"

@@ -44,24 +44,37 @@ class EmulationResult:
 
 
 class _Matrix:
-    """``x -> W x`` for a batch ``x [batch, in]`` with exact integer sums (float64 BLAS, |sums| < 2**53)."""
+    """``x -> W x`` for a batch of 0/1 spikes ``x [batch, in]`` with exact integer sums.
+
+    Floating point BLAS / scipy.sparse products are exact while every partial sum is an integer below the
+    mantissa's range: float32 when ``max_i sum_j |W_ij| <= 2**24``, else float64 (``2**53``).
+    """
 
     def __init__(self, weight: np.ndarray) -> None:
+        bound = float(np.abs(weight).sum(axis=1).max(initial=0))
+        if bound >= 2.0**53:
+            raise ValueError("synapse sums exceed 2**53: not exact in float64")
+        self.dtype = np.float32 if bound <= 2.0**24 else np.float64
         nonzero = np.count_nonzero(weight)
         if weight.size >= _SPARSE_MIN_SIZE and nonzero <= _SPARSE_DENSITY * weight.size:
-            self._sparse = scipy.sparse.csr_matrix(weight.astype(np.float64))
+            self._sparse = scipy.sparse.csr_matrix(weight.astype(self.dtype))
             self._dense_t = None
         else:
             self._sparse = None
-            self._dense_t = np.ascontiguousarray(weight.T.astype(np.float64))
+            self._dense_t = np.ascontiguousarray(weight.T.astype(self.dtype))
 
-    def __call__(self, x: np.ndarray) -> np.ndarray:
+    def __call__(self, spikes: np.ndarray) -> np.ndarray:
+        """``spikes``: bool ``[batch, in]``."""
         if self._sparse is not None:
-            product = (self._sparse @ x.T).T
-        elif np.count_nonzero(x) <= _SPARSE_DENSITY * x.size:  # few spikes: add up only the active columns
-            product = scipy.sparse.csr_matrix(x) @ self._dense_t
+            product = (self._sparse @ spikes.T.astype(self.dtype)).T
         else:
-            product = x @ self._dense_t
+            rows, cols = np.nonzero(spikes)
+            if cols.size <= _SPARSE_DENSITY * spikes.size:  # few spikes: add up only the active columns
+                indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=spikes.shape[0]))])
+                x = scipy.sparse.csr_matrix((np.ones(cols.size, self.dtype), cols, indptr), shape=spikes.shape)
+                product = x @ self._dense_t
+            else:
+                product = spikes.astype(self.dtype) @ self._dense_t
         return np.rint(product).astype(np.int64)
 
 
@@ -107,7 +120,7 @@ def emulate(
     if units != deployment.input_units:
         raise ValueError(f"input has {units} units, the deployment expects {deployment.input_units}")
     recorded = tuple(deployment.populations) if record is None else tuple(record)
-    x_in = (input_spikes > 0).astype(np.float64)
+    x_in = input_spikes > 0
 
     connections = [_Connection(s, batch, spec) for s in deployment.synapses]
     incoming = {g.name: [c for c, s in zip(connections, deployment.synapses) if s.target == g.name]
@@ -144,7 +157,7 @@ def emulate(
             spiking = v_new > spec.effective_threshold(g.vth)
             v_new[spiking] = 0
             u[g.name], v[g.name] = u_new, v_new
-            fired[g.name] = spiking.astype(np.float64)
+            fired[g.name] = spiking
             if g.name in out_spikes:
                 out_spikes[g.name][:, t] = spiking
                 if record_state:
