@@ -67,15 +67,16 @@ def test_oversized_layer_names_the_core_memory_it_exceeds():
     report = check_compatibility(graph, DT_S)
     # ... 16 input channels double it: 131072 entries, more than any core's 65536
     assert report.problems == [
-        "layer 'p1' fits no core: needs kernel 131072, neuron 8192, bias 0 entries; closest core 5 has "
-        "kernel 131072 > 65536"
+        "layer 'p1' fits no core: needs kernel 131072, neuron 8192, bias 0 entries; even the closest, core 5, "
+        "is short: kernel 131072 > 65536"
     ]
 
 
 def test_layers_competing_for_two_big_cores_are_named():
     layers = []
     for i in range(3):  # three layers each needing a 64K kernel memory: only cores 5 and 6 have one
-        layers += [(f"c{i}", Conv2d(np.ones((64, 64, 3, 3)), padding=1)), (f"p{i}", IF.create((64, 4, 4), v_threshold=1.0))]
+        layers += [(f"c{i}", Conv2d(np.ones((64, 64, 3, 3)), padding=1)),
+                   (f"p{i}", IF.create((64, 4, 4), v_threshold=1.0))]
     report = check_compatibility(_chain(*layers, input_shape=(64, 4, 4)), DT_S)
     assert len(report.problems) == 1
     assert "layers 'p0', 'p1', 'p2' compete for cores [5, 6]" in report.problems[0]

@@ -25,7 +25,8 @@ def test_layer_memory_matches_sinabs_validate_memory_speck(c_in, c_out, k, strid
 
 
 def test_core_budgets_match_sinabs_comment_table():
-    """``validate_memory_speck.verify_combined_memories`` lists cores 0-2: 16Ki/64Ki, 3-4: 32/32, 5-6: 64/16, 7-8: 16/16."""
+    """``validate_memory_speck.verify_combined_memories``'s table: cores 0-2 16Ki kernel / 64Ki neuron memory,
+    3-4 32/32, 5-6 64/16, 7-8 16/16."""
     expected = [(16, 64)] * 3 + [(32, 32)] * 2 + [(64, 16)] * 2 + [(16, 16)] * 2
     assert [(c.kernel // 1024, c.neuron // 1024) for c in SPECK.cores] == expected
     assert all(c.bias == 1024 for c in SPECK.cores)
@@ -38,8 +39,7 @@ def test_round_is_torch_round_half_to_even():
 
 
 def test_ranges_are_twos_complement():
-    assert SPECK.weight_range == (-128, 127)
-    assert SPECK.bias_range == (-128, 127)
+    assert SPECK.signed_range(SPECK.weight_bits) == SPECK.signed_range(SPECK.bias_bits) == (-128, 127)
     assert SPECK.state_range == (-(2**15), 2**15 - 1)
 
 

@@ -336,7 +336,6 @@ def _population(name: str, pop: Population, proj: dict[str, Any], allow_leak_rem
         stride=proj["stride"], padding=proj["padding"], threshold=threshold,
         v_min=None if v_min is None else float(v_min), reset=reset, pool=1,
     )
-    return plan
 
 
 # --------------------------------------------------------------------------------------------------
@@ -355,7 +354,7 @@ def map_cores(layers: list[LayerPlan]) -> dict[str, int]:
             best = min(range(len(SPECK.cores)), key=lambda i: (plan.memory.overshoot(SPECK.cores[i]), i))
             raise UnsupportedError(
                 f"layer '{plan.population}' fits no core: needs kernel {plan.memory.kernel}, neuron "
-                f"{plan.memory.neuron}, bias {plan.memory.bias} entries; closest core {best} has "
+                f"{plan.memory.neuron}, bias {plan.memory.bias} entries; even the closest, core {best}, is short: "
                 f"{', '.join(plan.memory.excess(SPECK.cores[best]))}"
             )
     owner: dict[int, str] = {}
@@ -376,4 +375,5 @@ def map_cores(layers: list[LayerPlan]) -> dict[str, int]:
                 f"layers {', '.join(repr(r) for r in rivals)} compete for cores "
                 f"{sorted(set().union(*(fits[r] for r in rivals)))}; too few cores have the memory they need"
             )
-    return {layer: core for core, layer in sorted(owner.items(), key=lambda item: item[1])}
+    core_of = {layer: core for core, layer in owner.items()}
+    return {plan.population: core_of[plan.population] for plan in layers}

@@ -35,11 +35,6 @@ class LayerGeometry:
         h, w = conv2d_output_hw(self.in_shape[1:], self.weight.shape[2:], self.stride, self.padding)
         return (int(self.weight.shape[0]), h, w)
 
-    @property
-    def out_shape(self) -> Shape3:
-        f, h, w = self.neuron_shape
-        return (f, h // self.pool, w // self.pool)
-
 
 @dataclass(frozen=True, eq=False, kw_only=True)
 class SpeckLayer(LayerGeometry):
@@ -81,12 +76,6 @@ class SpeckDeployment:
     @property
     def input_units(self) -> int:
         return int(np.prod(self.input_shape))
-
-    def layer(self, population: str) -> SpeckLayer:
-        for layer in self.layers:
-            if layer.population == population:
-                return layer
-        raise KeyError(population)
 
     def describe(self) -> dict[str, Any]:
         """JSON-ready description (everything but the arrays)."""

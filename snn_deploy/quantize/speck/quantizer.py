@@ -105,19 +105,15 @@ def quantize_layer(plan: LayerPlan, core: int) -> tuple[SpeckLayer, list[ArrayRe
             f"{SPECK.weight_bits}-bit weights and bias (up to {np.abs(plan.weight).max():g} and "
             f"{np.abs(plan.bias_per_step).max(initial=0):g}) allow"
         )
-    reports = [w_rep, b_rep, t_rep]
-    if plan.v_min is None:
-        min_v_mem = SPECK.state_range[0]
-    else:
-        v_min, v_rep = _to_int(f"{name}.min_v_mem", np.array([plan.v_min]), scale, SPECK.state_bits)
-        min_v_mem = int(v_min[0])
-        reports.append(v_rep)
+    # no bound in the IR: the bottom of the 16-bit state, reported with the IR value it stands for
+    v_min = np.array([SPECK.state_range[0] / scale if plan.v_min is None else plan.v_min])
+    min_v_mem, v_rep = _to_int(f"{name}.min_v_mem", v_min, scale, SPECK.state_bits)
     layer = SpeckLayer(
         population=name, projection=plan.projection, kind=plan.kind, in_shape=plan.in_shape, weight=weight,
-        bias=bias, stride=plan.stride, padding=plan.padding, threshold=int(threshold[0]), min_v_mem=min_v_mem,
+        bias=bias, stride=plan.stride, padding=plan.padding, threshold=int(threshold[0]), min_v_mem=int(min_v_mem[0]),
         reset=plan.reset, pool=plan.pool, core=core, scale=scale,
     )
-    return layer, reports
+    return layer, [w_rep, b_rep, t_rep, v_rep]
 
 
 def quantize(graph: Graph, dt_s: float | None = None, allow_leak_removal: bool = False) -> SpeckQuantization:

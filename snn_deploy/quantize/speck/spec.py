@@ -38,7 +38,6 @@ kernel ``[f, c, h, w]`` and a neuron layer ``[f, fy, fx]``:
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,7 +78,8 @@ class LayerMemory:
 
 
 def _ceil_log2(n: int) -> int:
-    return int(math.ceil(math.log2(n))) if n > 1 else 0
+    """``ceil(log2(n))`` for ``n >= 1``, in integers (``np.ceil(np.log2(n))`` in sinabs)."""
+    return (int(n) - 1).bit_length()
 
 
 @dataclass(frozen=True)
@@ -97,7 +97,6 @@ class SpeckSpec:
         CoreMemory(64 * 1024, 16 * 1024, 1024), CoreMemory(16 * 1024, 16 * 1024, 1024),
         CoreMemory(16 * 1024, 16 * 1024, 1024),
     )
-    reset_modes: tuple[str, ...] = ("subtract", "to_zero")
     max_kernel_size: int = 16
     max_features: int = 1024
     strides: tuple[int, ...] = (1, 2, 4, 8)
@@ -112,14 +111,6 @@ class SpeckSpec:
     def signed_range(bits: int) -> tuple[int, int]:
         """``(-2^(bits-1), 2^(bits-1) - 1)``: two's complement, as ``determine_discretization_scale`` uses."""
         return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
-
-    @property
-    def weight_range(self) -> tuple[int, int]:
-        return self.signed_range(self.weight_bits)
-
-    @property
-    def bias_range(self) -> tuple[int, int]:
-        return self.signed_range(self.bias_bits)
 
     @property
     def state_range(self) -> tuple[int, int]:
