@@ -173,18 +173,17 @@ def weight_mantissas(x: np.ndarray, spec: Loihi2Spec = LOIHI2) -> tuple[np.ndarr
 
 
 def bias_mantissas(b: np.ndarray, spec: Loihi2Spec = LOIHI2) -> tuple[np.ndarray, np.ndarray, int]:
-    """Per neuron the smallest ``bias_exp`` in 0..7 whose rounded mantissa fits 13 bits; clipped count."""
-    exps = np.zeros(b.shape, np.int64)
+    """Per neuron the smallest ``bias_exp`` in 0..7 whose rounded mantissa fits 13 bits (else 7, clipped).
+
+    Returns mantissas, exponents and the number of clipped mantissas.
+    """
+    exps = np.full(b.shape, spec.bias_exp_max, np.int64)
     for exp in range(spec.bias_exp_max, -1, -1):
         mant = np.rint(b / 2.0**exp)
-        fits = (mant <= spec.bias_mant_max) & (mant >= spec.bias_mant_min)
-        exps = np.where(fits, exp, exps)
+        exps = np.where((mant <= spec.bias_mant_max) & (mant >= spec.bias_mant_min), exp, exps)
     mant = np.rint(b / 2.0**exps)
     clipped = int(np.count_nonzero((mant > spec.bias_mant_max) | (mant < spec.bias_mant_min)))
-    exps = np.where(mant > spec.bias_mant_max, spec.bias_exp_max, exps)
-    exps = np.where(mant < spec.bias_mant_min, spec.bias_exp_max, exps)
-    mant = np.clip(np.rint(b / 2.0**exps), spec.bias_mant_min, spec.bias_mant_max)
-    return mant.astype(np.int64), exps, clipped
+    return np.clip(mant, spec.bias_mant_min, spec.bias_mant_max).astype(np.int64), exps, clipped
 
 
 def _latencies(graph: Graph, signals: dict[str, Incoming], input_name: str) -> dict[str, int]:
@@ -324,8 +323,6 @@ def _build_float(graph, signals, latency, order, input_name, dt_s, spec):
             for name, s_group, t_group, block, block_delay in _synapse_blocks(
                     src, pop, x, lava_delay, split[src], split[pop]):
                 mant, exp, clipped = weight_mantissas(block, spec)
-                nonzero = block != 0
-                mant = np.where(nonzero, mant, 0)
                 synapses.append(Synapse(name=name, source=s_group, target=t_group, weight=mant, weight_exp=exp,
                                         delay=block_delay if block_delay.any() else None))
                 report["arrays"].append(report_array(f"{name}.weight", block, mant, 2.0**exp, clipped))
