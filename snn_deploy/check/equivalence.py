@@ -28,9 +28,13 @@ class Tolerances:
     min_match: float = 0.95
 
 
-def raster_to_events(spikes: np.ndarray, dt_s: float, latency_steps: int) -> SpikeEvents:
-    """Deployed raster ``[batch, steps, units]`` -> events at ``(k - latency_steps) dt_s`` (never before 0)."""
+def raster_to_events(spikes: np.ndarray, dt_s: float, latency_steps: int, t_end_s: float = np.inf
+                     ) -> SpikeEvents:
+    """Deployed raster ``[batch, steps, units]`` -> events at ``(k - latency_steps) dt_s`` (never before 0),
+    keeping those before ``t_end_s``."""
     b, k, u = np.nonzero(spikes)
+    keep = (k - latency_steps) * float(dt_s) < t_end_s
+    b, k, u = b[keep], k[keep], u[keep]
     counts = np.asarray(spikes)[b, k, u].astype(np.int64)
     times = np.maximum(k - latency_steps, 0) * float(dt_s)
     return SpikeEvents(np.repeat(b, counts), np.repeat(u, counts), np.repeat(times, counts),
@@ -180,16 +184,19 @@ class CheckResult:
 def compare(
     *, target: str, engine: str | None, manifest: Mapping[str, Any], reference: Mapping[str, SpikeEvents],
     emulated: Mapping[str, np.ndarray], dt_s: float, tolerances: Tolerances, output_population: str,
-    engine_records: Mapping[str, np.ndarray] | None = None, node_order: tuple[str, ...] = (),
+    t_end_s: float = np.inf, engine_records: Mapping[str, np.ndarray] | None = None, node_order: tuple[str, ...] = (),
     labels: np.ndarray | None = None, quantization: list[dict] | None = None,
 ) -> CheckResult:
-    """Build a :class:`CheckResult` from the three runs (reference events, emulator and engine records)."""
+    """Build a :class:`CheckResult` from the three runs (reference events, emulator and engine records).
+
+    Deployed spikes standing for times at or after ``t_end_s`` (where the reference stopped) are left out.
+    """
     populations: dict[str, MatchResult] = {}
     for node, ref_events in reference.items():
         key = f"{node}/spikes"
         if key not in emulated:
             continue
-        deployed = raster_to_events(emulated[key], dt_s, latency_of(manifest, node))
+        deployed = raster_to_events(emulated[key], dt_s, latency_of(manifest, node), t_end_s)
         populations[node] = match_population(ref_events, deployed, tolerances.steps * dt_s)
     bit_exact = None if engine_records is None else compare_records(emulated, engine_records, node_order)
     classification = None

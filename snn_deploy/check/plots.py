@@ -70,16 +70,23 @@ def quantization_errors(path: str | Path, arrays: Sequence[Mapping[str, float]])
     return _save(fig, Path(path))
 
 
-def membrane_traces(path: str | Path, traces: Mapping[str, tuple[np.ndarray, np.ndarray]],
-                    threshold: float | None = None, title: str = "") -> Path:
-    """Overlay membrane traces: ``traces`` maps a label to (time_s, v) arrays."""
+def membrane_traces(path: str | Path, reference: tuple[np.ndarray, np.ndarray], reference_threshold: float,
+                    deployed: tuple[np.ndarray, np.ndarray] | None = None, title: str = "") -> Path:
+    """Exact reference membrane (left axis, with its threshold) and the deployed integer membrane (right axis).
+
+    ``reference`` and ``deployed`` are (time_s, v) pairs; the deployed trace is drawn as steps.
+    """
     fig, ax = plt.subplots(figsize=(7, 3.5))
-    for label, (time_s, v) in traces.items():
-        ax.plot(np.asarray(time_s) * 1e3, v, label=label, drawstyle="steps-post" if "deployed" in label else None)
-    if threshold is not None:
-        ax.axhline(threshold, color="gray", linestyle=":", label="threshold")
+    time_s, v = reference
+    ax.plot(np.asarray(time_s) * 1e3, v, color="tab:blue", label="exact reference")
+    ax.axhline(reference_threshold, color="tab:blue", linestyle=":", label="reference threshold")
     ax.set_xlabel("time (ms)")
-    ax.set_ylabel("membrane v")
+    ax.set_ylabel("reference v", color="tab:blue")
+    if deployed is not None:
+        twin = ax.twinx()
+        twin.step(np.asarray(deployed[0]) * 1e3, deployed[1], where="post", color="tab:red", label="deployed v")
+        twin.set_ylabel("deployed v (integer)", color="tab:red")
+        twin.legend(loc="lower right", fontsize=8)
     ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(loc="upper left", fontsize=8)
     return _save(fig, Path(path))

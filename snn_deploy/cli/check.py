@@ -1,6 +1,94 @@
-"""CLI commands: check (see snn_deploy.cli)."""
+"""CLI command ``check``: the CI equivalence check of a deployment (exit 0 pass, 1 fail, 2 bad input)."""
 from __future__ import annotations
+
+import json
+import math
 
 import click
 
-COMMANDS: list[click.Command] = []
+from snn_deploy.cli.options import model_argument
+
+
+def _progress(quiet: bool):
+    def report(message: str) -> None:
+        if not quiet:
+            click.echo(f"[check] {message}", err=True)
+    return report
+
+
+@click.command("check")
+@model_argument
+@click.option("--target", required=True, type=click.Choice(["loihi2", "speck"]), help="Chip to deploy to.")
+@click.option("--engine", type=click.Choice(["lava", "sinabs"]), default=None,
+              help="Also run the vendor simulator and require bit-exact equality with the emulator.")
+@click.option("--artifact", "artifact_dir", type=click.Path(file_okay=False, exists=True, path_type=str),
+              default=None, help="Use this compiled directory instead of compiling MODEL.")
+@click.option("--input", "input_path", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="Input events .npz.")
+@click.option("--dataset", type=click.Choice(["xor", "iris", "yinyang"]), default=None,
+              help="Use the test split of a dataset, encoded as the model's metadata says.")
+@click.option("--random", "random_samples", type=click.IntRange(min=1), default=None,
+              help="Use N random Poisson input samples.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of --random.")
+@click.option("--rate-hz", type=click.FloatRange(min=0, min_open=True), default=50.0, show_default=True,
+              help="Poisson rate of --random.")
+@click.option("--duration", "duration_s", type=click.FloatRange(min=0, min_open=True), default=0.1,
+              show_default=True, help="Length of --random inputs in seconds.")
+@click.option("--tolerance-steps", type=click.FloatRange(min=0), default=1.0, show_default=True,
+              help="A deployed spike matches a reference spike within this many time steps.")
+@click.option("--min-match", type=click.FloatRange(0, 1), default=0.95, show_default=True,
+              help="Minimum fraction of matched spikes.")
+@click.option("--dt", "dt_s", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Time step when compiling (default: the target's rule).")
+@click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout; no progress.")
+@click.option("--junit", "junit_path", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="Write JUnit XML here.")
+@click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=str), default=None,
+              help="Write report.json and PNG plots to this directory.")
+def check_command(model: str, target: str, engine: str | None, artifact_dir: str | None, input_path: str | None,
+                  dataset: str | None, random_samples: int | None, seed: int, rate_hz: float, duration_s: float,
+                  tolerance_steps: float, min_match: float, dt_s: float | None, as_json: bool,
+                  junit_path: str | None, report_dir: str | None) -> None:
+    """Check that MODEL deployed to TARGET does what the exact reference does (and what the vendor engine does)."""
+    from snn_deploy.check.equivalence import Tolerances
+    from snn_deploy.check.junit import write_junit
+    from snn_deploy.check.runner import CheckInput, dataset_input, random_input, run_check
+    from snn_deploy.ir.io import load
+    from snn_deploy.spikes import load_input
+
+    chosen = [name for name, value in (("--input", input_path), ("--dataset", dataset),
+                                       ("--random", random_samples)) if value is not None]
+    if len(chosen) != 1:
+        raise click.UsageError("give exactly one of --input, --dataset, --random")
+    graph = load(model)
+    units = sum(math.prod(graph.nodes[n].shape) for n in graph.inputs)
+    if input_path is not None:
+        events, _ = load_input(input_path, units=units)
+        check_input = CheckInput(events, None, f"input {input_path}")
+    elif dataset is not None:
+        check_input = dataset_input(graph, dataset)
+    else:
+        check_input = random_input(units, random_samples, seed, duration_s, rate_hz)
+    run = run_check(graph, model, target=target, engine=engine, check_input=check_input,
+                    tolerances=Tolerances(tolerance_steps, min_match), artifact_dir=artifact_dir, dt_s=dt_s,
+                    record_state=report_dir is not None, progress=_progress(as_json))
+    result = run.result
+    if junit_path is not None:
+        write_junit(junit_path, f"snn-deploy check {model} --target {target}", result.criteria())
+    if report_dir is not None:
+        from snn_deploy.check.report import write_report
+
+        write_report(report_dir, result, graph, check_input.events, run.reference, run.emulated, run.manifest)
+    if as_json:
+        click.echo(json.dumps(result.to_json(), sort_keys=True))
+    else:
+        for criterion in result.criteria():
+            click.echo(f"{'PASS' if criterion.passed else 'FAIL'} {criterion.name}: {criterion.message}")
+        summary = result.to_json()
+        if summary["accuracy_reference"] is not None:
+            click.echo(f"accuracy: reference {summary['accuracy_reference']:.4f}, deployed "
+                       f"{summary['accuracy_deployed']:.4f}, agreement {summary['classification_agreement']:.4f}")
+    click.get_current_context().exit(0 if result.passed else 1)
+
+
+COMMANDS: list[click.Command] = [check_command]

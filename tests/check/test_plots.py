@@ -18,8 +18,8 @@ def test_plots_write_png_files(tmp_path):
         plots.quantization_errors(tmp_path / "q.png", [
             {"name": "fc/weight", "max_rel_error": 0.004, "mean_rel_error": 0.001, "clipped": 0},
             {"name": "lif/v_threshold", "max_rel_error": 0.0, "mean_rel_error": 0.0, "clipped": 2}]),
-        plots.membrane_traces(tmp_path / "v.png", {"reference": (np.linspace(0, 0.01, 50), np.sin(np.arange(50))),
-                                                   "deployed": (np.linspace(0, 0.01, 10), np.ones(10))}, 1.0),
+        plots.membrane_traces(tmp_path / "v.png", (np.linspace(0, 0.01, 50), np.sin(np.arange(50))), 1.0,
+                              (np.linspace(0, 0.01, 10), np.arange(10) * 64)),
     ]
     for path in written:
         data = path.read_bytes()

@@ -1,0 +1,113 @@
+"""The ``check`` job: compile (or take a compiled directory), emulate, run the vendor engine and the exact
+reference on the same input, and compare (:mod:`snn_deploy.check.equivalence`)."""
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from snn_deploy.backends import CompileOptions, TARGETS, backend_for_target, read_manifest
+from snn_deploy.check.equivalence import CheckResult, Tolerances, compare
+from snn_deploy.errors import UnsupportedError
+from snn_deploy.ir.graph import Graph
+from snn_deploy.spikes import SpikeEvents
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class CheckInput:
+    """The input of a check: events, optional class labels, and where they came from (for the report)."""
+
+    events: SpikeEvents
+    labels: np.ndarray | None
+    description: str
+
+
+def dataset_input(graph: Graph, dataset: str, split: str = "test") -> CheckInput:
+    """A dataset split encoded as the model's metadata says (latency coding written by the trainer)."""
+    from snn_deploy.reference.datasets import load
+    from snn_deploy.reference.evaluation import encoding_of
+    from snn_deploy.reference.layered import events_from_times
+
+    data = load(dataset)
+    x, y = (data.test_x, data.test_y) if split == "test" else (data.train_x, data.train_y)
+    events = events_from_times(encoding_of(graph).encode(x))
+    return CheckInput(events, y, f"dataset {dataset} ({split}, {y.size} samples)")
+
+
+def random_input(units: int, samples: int, seed: int, duration_s: float, rate_hz: float) -> CheckInput:
+    """Poisson spike trains on every input unit (seeded)."""
+    from snn_deploy.reference.encoders import poisson_events
+
+    rates = np.full((samples, units), float(rate_hz))
+    events = poisson_events(rates, duration_s, rng=np.random.default_rng(seed))
+    return CheckInput(events, None, f"{samples} random Poisson samples at {rate_hz:g} Hz for {duration_s:g} s, "
+                                    f"seed {seed}")
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    """A check's verdicts and the runs behind them (for the report's plots)."""
+
+    result: CheckResult
+    reference: dict[str, SpikeEvents]
+    emulated: dict[str, np.ndarray]
+    manifest: dict
+
+
+def output_population(graph: Graph) -> str:
+    """The population feeding the graph's first Output node."""
+    source = graph.sources(graph.outputs[0])[0]
+    while source not in graph.populations():
+        sources = graph.sources(source)
+        if not sources:
+            raise UnsupportedError(f"output '{graph.outputs[0]}' is fed by no population")
+        source = sources[0]
+    return source
+
+
+def run_check(graph: Graph, model_path: str, *, target: str, engine: str | None, check_input: CheckInput,
+              tolerances: Tolerances, artifact_dir: str | None = None, dt_s: float | None = None,
+              steps: int | None = None, record_state: bool = False,
+              progress: Progress = lambda message: None) -> CheckRun:
+    """Run every side of the check on ``check_input`` and compare them (``record_state``: keep u/v traces)."""
+    if engine is not None and TARGETS[target][1] != engine:
+        raise UnsupportedError(f"target '{target}' runs on engine '{TARGETS[target][1]}', not '{engine}'")
+    backend = backend_for_target(target)
+    with tempfile.TemporaryDirectory(prefix="snn-deploy-check-") as scratch:
+        if artifact_dir is None:
+            progress(f"compiling {model_path} for {target}")
+            artifact_dir = str(Path(scratch) / "artifact")
+            backend.compile_model(graph, artifact_dir, CompileOptions(dt_s=dt_s))
+        manifest = read_manifest(artifact_dir)
+        if manifest["target"] != target:
+            raise UnsupportedError(f"{artifact_dir}: compiled for '{manifest['target']}', not '{target}'")
+        progress(f"emulating {check_input.description}")
+        emulated, dt_s = backend.emulate_artifact(artifact_dir, check_input.events, steps=steps, record="all",
+                                                   record_state=record_state or engine is not None)
+        engine_records = None
+        if engine is not None:
+            progress(f"running {engine}")
+            engine_records, _ = backend.run_artifact(artifact_dir, check_input.events, steps=steps, record="all",
+                                                     record_state=True)
+        quantization = json.loads((Path(artifact_dir) / "quantization.json").read_text())
+    total_steps = next(v.shape[1] for k, v in emulated.items() if k.endswith("/spikes"))
+    deepest = max(int(v) for v in (manifest.get("latency_steps_by_node") or {"": 0}).values())
+    t_end_s = (total_steps - deepest) * dt_s
+    progress("simulating the exact reference")
+    from snn_deploy.reference.simulator import simulate
+
+    reference = simulate(graph, check_input.events, t_end_s=t_end_s, record="all")
+    progress("comparing")
+    result = compare(
+        target=target, engine=engine, manifest=manifest, reference=reference, emulated=emulated, dt_s=dt_s,
+        tolerances=tolerances, output_population=output_population(graph), t_end_s=t_end_s, engine_records=engine_records,
+        node_order=graph.topological_order(), labels=check_input.labels,
+        quantization=list(quantization.get("arrays", [])) if isinstance(quantization, dict) else [],
+    )
+    return CheckRun(result, dict(reference), dict(emulated), dict(manifest))
