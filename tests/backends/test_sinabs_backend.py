@@ -163,3 +163,23 @@ def test_cli_rejects_the_braille_rnn_with_one_line(tmp_path, shared_models):
     assert result.output.strip().count("\n") == 0
     assert "error: speck: edge 'lif1.w_rec' -> 'lif1.lif' is recurrent" in result.output
     assert not (tmp_path / "b").exists()
+
+
+def test_leak_removal_is_reported_and_runs_bit_exact(tmp_path):
+    from snn_deploy.ir import LIF
+
+    rng = np.random.default_rng(2)
+    graph = Graph({"in": Input((6,)), "d": Dense(rng.normal(0, 0.02, (4, 6))),
+                   "p": LIF.create(4, tau_mem_s=2e-2, v_threshold=1.0), "out": Output(())},
+                  [("in", "d"), ("d", "p"), ("p", "out")])
+    with pytest.raises(UnsupportedError, match="--allow-leak-removal"):
+        compile_model(graph, tmp_path / "a", CompileOptions())
+    summary = compile_model(graph, tmp_path / "a", CompileOptions(allow_leak_removal=True))
+    assert "note: node 'p': LIF leak removed" in summary["text"]
+    quantization = json.loads((tmp_path / "a" / "quantization.json").read_text())
+    assert any("leak removed" in note for note in quantization["notes"])
+    events = _events(units=6, density=0.5)
+    ours, _ = emulate_artifact(tmp_path / "a", events, record_state=True)
+    theirs, _ = run_artifact(tmp_path / "a", events, record_state=True)
+    assert ours["out/spikes"].sum() > 0
+    assert all(np.array_equal(ours[k], theirs[k]) for k in ours)

@@ -20,7 +20,7 @@ def _layer(threshold: int, min_v_mem: int, reset: str) -> SpeckLayer:
                       core=0, scale=1.0)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 5), st.sampled_from([1, 2, 4]), st.integers(0, 3))
 def test_conv2d_equals_torch(seed, k, stride, padding):
     rng = np.random.default_rng(seed)

@@ -3,6 +3,11 @@
 The backend interface is in :mod:`snn_deploy.backends`. Never imports ``samna`` or
 ``sinabs.backend.dynapcnn`` (the emitted ``model.py`` is ready for ``DynapcnnNetwork`` on a machine that has
 samna).
+
+Records: ``<node>/spikes`` are spike counts per step (MultiSpike: several per step are possible, at most 255);
+with ``record_state``, ``<node>/u`` is the layer's integer input of the step (conv or linear output plus bias:
+an IAF has no synaptic current) and ``<node>/v`` the membrane after reset and low bound. Speck adds no
+latency: ``latency_steps`` is 0 (every layer sees the spikes of the layer before in the same step).
 """
 from __future__ import annotations
 

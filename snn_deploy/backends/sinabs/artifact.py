@@ -2,7 +2,10 @@
 
 Files: ``manifest.json`` (contract keys plus ``"speck"``: the deployment's layers), ``quantization.json``,
 ``compatibility.json`` (rules checked, notes, layer -> core map with the memories), ``model.py`` (sinabs
-builder) and ``weights.npz`` (integer weights and biases).
+builder) and ``weights.npz`` (integer weights and biases). The weights go to ``.npz`` through
+:func:`snn_deploy.spikes.save_npz` rather than ``torch.save``: both give the same bytes for the same tensors
+(checked with torch 2.13, whose ``.data/serialization_id`` is content-derived), but ``.npz`` needs no pickle
+and numpy alone reads it.
 """
 from __future__ import annotations
 
