@@ -112,6 +112,7 @@ def test_skip_layers_are_padded_to_equal_latency():
                        reset_mode="to_value"), "'pop': CoupledLIF"),
     (LI.create(2, tau_mem_s=1e-2), "'pop': LI"),
     (_cuba(2, reset_mode="subtract"), "'pop': reset_mode 'subtract'"),
+    (_cuba(2, v_reset=-0.5), "'pop': parameter 'v_reset' must be 0"),
     (_cuba(2, v_threshold=0.0), "'pop': parameter 'v_threshold'"),
 ])
 def test_unsupported_nodes_are_named(pop, match):

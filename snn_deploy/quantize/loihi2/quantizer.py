@@ -119,11 +119,11 @@ def _neurons(name: str, pop: Population, dt_s: float, spec: Loihi2Spec) -> _Neur
         raise UnsupportedError(f"node '{name}': {pop.kind} ({why}) has no Loihi 2 (Lava LIF) equivalent")
     if not isinstance(pop, (CubaLIF, LIF, IF)):
         raise UnsupportedError(f"node '{name}': {pop.kind} has no Loihi 2 mapping")
-    if pop.reset_mode != "to_value" or np.any(pop.v_reset != 0):
-        raise UnsupportedError(
-            f"node '{name}': reset_mode '{pop.reset_mode}' with v_reset != 0 or by subtraction; Lava's LIF resets "
-            "v to 0 (use reset_mode='to_value', v_reset=0)"
-        )
+    if pop.reset_mode != "to_value":
+        raise UnsupportedError(f"node '{name}': reset_mode '{pop.reset_mode}'; Lava's LIF resets v to 0 "
+                               "(reset_mode='to_value' with v_reset=0 compiles)")
+    if np.any(pop.v_reset != 0):
+        raise UnsupportedError(f"node '{name}': parameter 'v_reset' must be 0 on Loihi 2 (Lava's LIF resets v to 0)")
     if np.any(pop.v_threshold <= 0):
         raise UnsupportedError(f"node '{name}': parameter 'v_threshold' must be > 0 on Loihi 2 (v resets to 0)")
     shape = pop.v_threshold.shape
