@@ -49,7 +49,8 @@ def write_artifact(quantization: SpeckQuantization, out_dir: str | Path) -> None
         manifest = {
             "target": SPECK.name, "dt_s": deployment.dt_s, "input_units": deployment.input_units,
             "input_shape": list(deployment.input_shape), "outputs": sorted(deployment.outputs),
-            "latency_steps": 0, "versions": _versions(), "hashes": hashes, "speck": deployment.describe(),
+            "latency_steps": 0, "latency_steps_by_node": {layer.population: 0 for layer in deployment.layers},
+            "versions": _versions(), "hashes": hashes, "speck": deployment.describe(),
         }
         (tmp / "manifest.json").write_text(dumps_json(manifest))
 
