@@ -21,10 +21,15 @@ DT_S = 1e-3
 
 
 def _population(draw, rng, shape, channels):
-    """An IF population with one gain per output channel, one threshold, maybe a low bound."""
-    threshold = draw(st.floats(0.5, 3.0))
-    gain = np.repeat(rng.uniform(0.5, 2.0, channels), int(np.prod(shape)) // channels).reshape(shape)
-    metadata = {"v_min": -draw(st.floats(0.0, 3.0)) * threshold} if draw(st.booleans()) else {}
+    """An IF population with one gain per output channel, one threshold per layer or per channel, maybe a low
+    bound (with one threshold)."""
+    per_channel = lambda values: np.repeat(values, int(np.prod(shape)) // channels).reshape(shape)  # noqa: E731
+    gain = per_channel(rng.uniform(0.5, 2.0, channels))
+    if draw(st.booleans()):
+        threshold = draw(st.floats(0.5, 3.0))
+        metadata = {"v_min": -draw(st.floats(0.0, 3.0)) * threshold} if draw(st.booleans()) else {}
+    else:
+        threshold, metadata = per_channel(rng.uniform(0.5, 3.0, channels)), {}
     reset = draw(st.sampled_from(["subtract", "to_value"]))
     return IF.create(shape, v_threshold=threshold, r=gain, reset_mode=reset, metadata=metadata)
 

@@ -99,7 +99,8 @@ def test_more_layers_than_cores():
     ([*_conv_layer(0, 2, 2, 8), ("s", SumPool2d(3))], "pools square windows of (1, 2, 4)"),
     ([("s", SumPool2d(2)), *_conv_layer(0, 2, 2, 4)], "DVS layer"),
     ([("c", Conv2d(np.ones((2, 2, 3, 3)), padding=1)),
-      ("p", IF.create((2, 8, 8), v_threshold=np.linspace(1, 2, 128).reshape(2, 8, 8)))], "one per layer"),
+      ("p", IF.create((2, 8, 8), v_threshold=np.linspace(1, 2, 128).reshape(2, 8, 8)))],
+     "'v_threshold' differs within an output channel"),
     ([("c", Conv2d(np.ones((2, 2, 3, 3)), padding=1)),
       ("p", IF.create((2, 8, 8), v_threshold=1.0, r=np.linspace(1, 2, 128).reshape(2, 8, 8)))],
      "differs within an output channel"),
@@ -176,3 +177,18 @@ def test_map_cores_gives_distinct_fitting_cores():
     cores = map_cores(report.layers)
     assert len(set(cores.values())) == 4
     assert all(p.memory.fits(SPECK.cores[cores[p.population]]) for p in report.layers)
+
+
+def test_per_channel_thresholds_divide_the_weights():
+    weight = np.arange(1.0, 7.0).reshape(2, 3)
+    graph = _chain(("d", Dense(weight, bias=np.array([10.0, 20.0]))),
+                   ("p", IF.create(2, v_threshold=[2.0, 4.0])), input_shape=(3,))
+    report = check_compatibility(graph, DT_S)
+    assert report.ok and any("thresholds 2..4 differ per channel" in n for n in report.notes)
+    plan = report.layers[0]
+    assert plan.threshold == 1.0
+    np.testing.assert_allclose(plan.weight.reshape(2, 3), weight / np.array([[2.0], [4.0]]))
+    np.testing.assert_allclose(plan.bias_per_step, np.array([10.0 / 2, 20.0 / 4]) * DT_S)
+    bounded = _chain(("d", Dense(weight)), ("p", IF.create(2, v_threshold=[2.0, 4.0], metadata={"v_min": -1.0})),
+                     input_shape=(3,))
+    assert any("'v_min' is set" in p for p in check_compatibility(bounded, DT_S).problems)

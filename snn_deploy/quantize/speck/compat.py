@@ -16,6 +16,9 @@ IR -> IAF layer (float, before quantization), per output channel ``c``, time ste
   ``g = r`` (LIF) or ``g = r w_in`` (CubaLIF), so the weight is ``w g_c / tau_mem_c`` and the per-step bias
   ``(v_leak_c + g_c b) dt / tau_mem_c``.
 * ``AvgPool2d(k)`` before a layer becomes sum pooling with that layer's weights times ``1 / k^2``.
+* Thresholds may differ between output channels (not within one): Speck has one threshold per layer, so
+  channel ``c``'s weights and bias are divided by :math:`\theta_c` and the threshold is 1 (the IAF is linear
+  in ``v``: the same spikes; ``v`` is then in units of each channel's threshold). Recorded in the report.
 
 Spike rule: the IR fires when ``v > v_threshold``, sinabs's MultiSpike when ``v >= threshold``; the two differ
 only when ``v`` lands exactly on the threshold. The low bound ``min_v_mem`` is the population's
@@ -152,13 +155,6 @@ def _per_channel(name: str, param: str, values: np.ndarray, channels: int, probl
     if np.any(rows != rows[:, :1]):
         problems.append(f"node '{name}': '{param}' differs within an output channel; Speck shares it per channel")
     return rows[:, 0].copy()
-
-
-def _layer_scalar(name: str, param: str, values: np.ndarray, problems: list[str]) -> float:
-    values = np.asarray(values, dtype=np.float64)
-    if np.any(values != values.flat[0]):
-        problems.append(f"node '{name}': '{param}' ranges {values.min():g}..{values.max():g}; Speck has one per layer")
-    return float(values.flat[0])
 
 
 # --------------------------------------------------------------------------------------------------
@@ -322,17 +318,27 @@ def _population(name: str, pop: Population, proj: dict[str, Any], allow_leak_rem
     f = proj["weight"].shape[0]
     gain = _per_channel(name, "input gain", neuron.gain, f, problems)
     drive = _per_channel(name, "v_leak", neuron.drive_per_s, f, problems)
-    threshold = _layer_scalar(name, "v_threshold", pop.v_threshold, problems)
-    if threshold <= 0:
-        problems.append(f"node '{name}': v_threshold {threshold:g} must be > 0 on Speck")
+    thresholds = _per_channel(name, "v_threshold", pop.v_threshold, f, problems)
+    if np.any(thresholds <= 0):
+        problems.append(f"node '{name}': v_threshold {thresholds.min():g} must be > 0 on Speck")
+        return None
     reset = "subtract" if pop.reset_mode == "subtract" else "to_zero"
     if reset == "to_zero" and np.any(pop.v_reset != 0):
         problems.append(f"node '{name}': resets to v_reset up to {np.abs(pop.v_reset).max():g}; Speck resets to 0")
     v_min = pop.metadata.get("v_min")
+    threshold, unit = float(thresholds[0]), np.ones(f)
+    if np.any(thresholds != threshold):
+        # one threshold per layer: measure each channel's v in units of its own threshold (exact for IAF)
+        if v_min is not None:
+            problems.append(f"node '{name}': 'v_threshold' differs between channels and 'v_min' is set; Speck has "
+                            "one threshold and one low bound per layer")
+        report.notes.append(f"node '{name}': thresholds {thresholds.min():g}..{thresholds.max():g} differ per "
+                            "channel; each channel's weights and bias are divided by its threshold (threshold 1)")
+        threshold, unit = 1.0, 1.0 / thresholds
     return LayerPlan(
         population=name, projection=proj["name"], kind=proj["kind"], in_shape=proj["in_shape"],
-        weight=proj["weight"] * gain[:, None, None, None],
-        bias_per_step=(proj["bias"] * gain + drive) * dt_s,
+        weight=proj["weight"] * (gain * unit)[:, None, None, None],
+        bias_per_step=(proj["bias"] * gain + drive) * unit * dt_s,
         stride=proj["stride"], padding=proj["padding"], threshold=threshold,
         v_min=None if v_min is None else float(v_min), reset=reset, pool=1,
     )
