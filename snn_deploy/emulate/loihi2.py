@@ -19,16 +19,34 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numba
 import numpy as np
 import scipy.sparse
 
 from snn_deploy.quantize.loihi2.deployment import Deployment, Synapse
 from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec
 
-#: synapse matrices (and spike vectors) with at most this fraction of non-zeros (matrices: with enough entries)
-#: use scipy.sparse
+#: synapse matrices with at most this fraction of non-zeros (and enough entries) are kept column-compressed
 _SPARSE_DENSITY = 0.1
 _SPARSE_MIN_SIZE = 1 << 14
+
+
+@numba.njit(cache=True, nogil=True)
+def _add_dense_columns(rows, cols, weight_t, out):  # pragma: no cover - compiled
+    """``out[rows[k], :] += weight_t[cols[k], :]`` for every active (sample, input) pair."""
+    for k in range(rows.size):
+        r, c = rows[k], cols[k]
+        for i in range(weight_t.shape[1]):
+            out[r, i] += weight_t[c, i]
+
+
+@numba.njit(cache=True, nogil=True)
+def _add_sparse_columns(rows, cols, indptr, indices, data, out):  # pragma: no cover - compiled
+    """As :func:`_add_dense_columns` with the weights in compressed sparse columns."""
+    for k in range(rows.size):
+        r, c = rows[k], cols[k]
+        for p in range(indptr[c], indptr[c + 1]):
+            out[r, indices[p]] += data[p]
 
 
 @dataclass
@@ -44,38 +62,30 @@ class EmulationResult:
 
 
 class _Matrix:
-    """``x -> W x`` for a batch of 0/1 spikes ``x [batch, in]`` with exact integer sums.
+    """``spikes -> W spikes`` for a batch of spikes (bool ``[batch, in]``), exactly, in int64.
 
-    Floating point BLAS / scipy.sparse products are exact while every partial sum is an integer below the
-    mantissa's range: float32 when ``max_i sum_j |W_ij| <= 2**24``, else float64 (``2**53``).
+    Spikes are sparse: a compiled loop adds the weight columns of the active inputs (work ``spikes x out``,
+    not ``in x out``); weights that are mostly zero (unrolled convolutions) are kept column-compressed.
     """
 
     def __init__(self, weight: np.ndarray) -> None:
-        bound = float(np.abs(weight).sum(axis=1).max(initial=0))
-        if bound >= 2.0**53:
-            raise ValueError("synapse sums exceed 2**53: not exact in float64")
-        self.dtype = np.float32 if bound <= 2.0**24 else np.float64
-        nonzero = np.count_nonzero(weight)
-        if weight.size >= _SPARSE_MIN_SIZE and nonzero <= _SPARSE_DENSITY * weight.size:
-            self._sparse = scipy.sparse.csr_matrix(weight.astype(self.dtype))
+        self.n_out = weight.shape[0]
+        if weight.size >= _SPARSE_MIN_SIZE and np.count_nonzero(weight) <= _SPARSE_DENSITY * weight.size:
+            csc = scipy.sparse.csc_matrix(weight.astype(np.int64))
+            self._sparse = (csc.indptr.astype(np.int64), csc.indices.astype(np.int64), csc.data)
             self._dense_t = None
         else:
             self._sparse = None
-            self._dense_t = np.ascontiguousarray(weight.T.astype(self.dtype))
+            self._dense_t = np.ascontiguousarray(weight.T.astype(np.int64))
 
     def __call__(self, spikes: np.ndarray) -> np.ndarray:
-        """``spikes``: bool ``[batch, in]``."""
-        if self._sparse is not None:
-            product = (self._sparse @ spikes.T.astype(self.dtype)).T
+        rows, cols = np.nonzero(spikes)
+        out = np.zeros((spikes.shape[0], self.n_out), np.int64)
+        if self._sparse is None:
+            _add_dense_columns(rows, cols, self._dense_t, out)
         else:
-            rows, cols = np.nonzero(spikes)
-            if cols.size <= _SPARSE_DENSITY * spikes.size:  # few spikes: add up only the active columns
-                indptr = np.concatenate([[0], np.cumsum(np.bincount(rows, minlength=spikes.shape[0]))])
-                x = scipy.sparse.csr_matrix((np.ones(cols.size, self.dtype), cols, indptr), shape=spikes.shape)
-                product = x @ self._dense_t
-            else:
-                product = spikes.astype(self.dtype) @ self._dense_t
-        return np.rint(product).astype(np.int64)
+            _add_sparse_columns(rows, cols, *self._sparse, out)
+        return out
 
 
 class _Connection:
