@@ -91,3 +91,22 @@ def test_network_net_is_left_out_with_a_note_when_netx_cannot_hold_the_network(t
     assert not (tmp_path / "art" / "network.net").exists()
     assert notes == ["no network.net: population 'a' has a bias: the netx input relay's extra step would shift "
                      "inputs against it"]
+
+
+def test_netx_recurrent_layer_keeps_lava_dl_timing(tmp_path):
+    import h5py
+
+    rng = np.random.default_rng(2)
+    with h5py.File(tmp_path / "rec.net", "w") as f:
+        for index, (kind, shape) in enumerate([(b"input", 3), (b"dense_rec", 4)]):
+            layer = f.create_group(f"layer/{index}")
+            layer["type"], layer["shape"] = np.array([kind]), np.array([shape])
+            for key, value in (("type", np.bytes_("CUBA")), ("iDecay", 1024), ("vDecay", 128), ("vThMant", 40)):
+                layer[f"neuron/{key}"] = value
+        f["layer/1/weight"] = rng.integers(-100, 100, (4, 3)).astype(np.float32)
+        f["layer/1/weight_rec"] = rng.integers(-100, 100, (4, 4)).astype(np.float32)
+        f["layer/1/delay"] = np.array([0, 1, 2, 0], np.float32)
+    deployment = quantize(load(tmp_path / "rec.net"))
+    recurrent = next(s for s in deployment.synapses if s.source == s.target == "layer1")
+    assert np.array_equal(recurrent.delay[:, 0], [0, 1, 2, 0]) and not deployment.report["latency_errors"]
+    assert deployment.report["notes"] == []

@@ -49,7 +49,8 @@ Delays and latency
 
 netx models (``graph.metadata["source_format"] == "netx"``)
     The file's integers are kept exactly: ``du = iDecay - 1``, ``dv = vDecay``, ``vth = vThMant``, bias
-    mantissas with ``bias_exp = 6``, integer weights and delays. Weights with mixed signs are stored as
+    mantissas with ``bias_exp = 6``, integer weights and delays, and lava-dl's timing (no latency padding;
+    a ``dense_rec`` layer's recurrent Dense has its one step, as in lava-dl). Weights with mixed signs are stored as
     ``2 w`` with ``weight_exp - 1`` (Lava drops the LSB of mixed weights; the sum is then exact); weights that
     cannot be stored so are passed as they are and the weights Lava changes are counted.
 
@@ -254,10 +255,14 @@ def _delays(source: str, target: str, delay: np.ndarray, latency: dict[str, int]
         report["latency_errors"].append({"source": source, "target": target,
                                          "extra_steps": int(-lava.min()), "why": "recurrent edge"})
         lava = np.maximum(lava, 0)
-    if lava.max(initial=0) > spec.max_delay_steps:
-        raise UnsupportedError(f"'{source}' -> '{target}': delay of {int(lava.max())} steps exceeds Loihi 2's "
+    return _checked_delay(source, target, lava, spec)
+
+
+def _checked_delay(source: str, target: str, delay: np.ndarray, spec: Loihi2Spec) -> np.ndarray:
+    if delay.max(initial=0) > spec.max_delay_steps:
+        raise UnsupportedError(f"'{source}' -> '{target}': delay of {int(delay.max())} steps exceeds Loihi 2's "
                                f"{spec.max_delay_steps}")
-    return lava
+    return delay
 
 
 def _synapse_blocks(source: str, target: str, weight: np.ndarray, delay: np.ndarray,
@@ -369,7 +374,8 @@ def _build_netx(graph, signals, latency, order, input_name, dt_s, spec):
         for src, terms in signals[pop].terms.items():
             weight, delay = merge_delays(src, pop, terms)
             weight = np.rint(weight).astype(np.int64)
-            lava_delay = _delays(src, pop, delay, latency, order, input_name, spec, report)
+            # netx's own timing: Dense's one step plus the file's delays, as lava-dl runs it
+            lava_delay = _checked_delay(src, pop, delay, spec)
             mant, exp = _netx_exact(weight, signals[pop].netx_exp.get(src, 0), spec)
             lava_weight = spec.effective_weights(mant, spec.sign_mode(mant), 8)
             changed = int(np.count_nonzero(lava_weight != mant))
