@@ -26,7 +26,7 @@ def train_command(dataset: str, output: str, seed: int, epochs: int | None) -> N
     config = PRESETS[dataset]
     total = config.epochs if epochs is None else epochs
     with tqdm(total=total, file=sys.stderr, desc=f"train {dataset}", unit="epoch") as bar:
-        def progress(epoch: int, history) -> None:
+        def progress(epoch: int, history, network) -> None:
             bar.set_postfix(loss=f"{history.loss[-1]:.4f}", acc=f"{history.train_accuracy[-1]:.3f}")
             bar.update(1)
 

@@ -13,6 +13,7 @@ an evaluation can check that the cap did not change the result.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numba
@@ -37,7 +38,6 @@ class Layer:
 
     name: str
     sources: tuple[int, ...]
-    projections: tuple[str, ...]
     weights: tuple[np.ndarray, ...]
     alpha: np.ndarray
     beta: np.ndarray
@@ -50,8 +50,7 @@ class Layer:
         return int(self.alpha.size)
 
     def with_weights(self, weights: tuple[np.ndarray, ...]) -> "Layer":
-        return Layer(self.name, self.sources, self.projections, tuple(weights), self.alpha, self.beta,
-                     self.gain, self.v_threshold, self.jump)
+        return dataclasses.replace(self, weights=tuple(weights))
 
 
 @dataclass(frozen=True)
@@ -118,7 +117,7 @@ def _layer(graph: Graph, name: str, node: CubaLIF, index: dict[str, int]) -> Lay
     jump = theta if node.reset_mode == "subtract" else theta - node.v_reset.reshape(-1)
     if np.any(theta <= 0) or np.any(jump <= 0):
         raise UnsupportedError(f"layered engine: node '{name}': needs v_threshold > 0 and a reset below it")
-    sources, projections, weights = [], [], []
+    sources, weights = [], []
     for projection in graph.sources(name):
         dense = graph.nodes[projection]
         if not isinstance(dense, Dense):
@@ -127,10 +126,9 @@ def _layer(graph: Graph, name: str, node: CubaLIF, index: dict[str, int]) -> Lay
         if source not in index:
             raise UnsupportedError(f"layered engine: '{projection}' comes from '{source}', not an earlier population")
         sources.append(index[source])
-        projections.append(projection)
         weights.append(np.array(dense.weight, dtype=np.float64))
     gain = (node.r * node.w_in).reshape(-1) / (tau_mem - tau_syn)
-    return Layer(name, tuple(sources), tuple(projections), tuple(weights), 1.0 / tau_syn, 1.0 / tau_mem,
+    return Layer(name, tuple(sources), tuple(weights), 1.0 / tau_syn, 1.0 / tau_mem,
                  gain, theta.copy(), np.array(jump, dtype=np.float64))
 
 

@@ -9,7 +9,8 @@ Weights are optimised in *normalised* units ``u = W / k`` with ``k = theta / (c 
 one input spike whose post-synaptic potential peaks exactly at the threshold, so learning rates and
 initialisations mean the same for every time constant. Adam (Kingma & Ba) with bias correction; the
 learning rate is multiplied by ``lr_decay`` after every epoch; minibatches are drawn from a seeded
-permutation, so the same seed gives the same model bit for bit.
+permutation, so the same seed gives the same model bit for bit. The returned model is the one of the epoch
+with the best training-set accuracy (the earliest among equals; the test set is never looked at).
 """
 from __future__ import annotations
 
@@ -85,7 +86,7 @@ PRESETS: dict[str, TrainConfig] = {
 
 @dataclass
 class History:
-    """Per-epoch mean training loss, training accuracy (capped pass) and learning rate."""
+    """Per epoch: mean minibatch loss, training-set accuracy after the epoch (capped pass), learning rate."""
 
     loss: list[float] = field(default_factory=list)
     train_accuracy: list[float] = field(default_factory=list)
@@ -162,8 +163,9 @@ def _silence_terms(spikes, labels: np.ndarray) -> list[tuple[np.ndarray, np.ndar
 
 
 def train(config: TrainConfig, seed: int, epochs: int | None = None,
-          progress: Callable[[int, History], None] | None = None, dataset: Dataset | None = None) -> TrainResult:
-    """Train ``config`` from ``seed``; ``progress(epoch, history)`` is called after every epoch."""
+          progress: Callable[[int, History, LayeredNetwork], None] | None = None,
+          dataset: Dataset | None = None) -> TrainResult:
+    """Train ``config`` from ``seed``; ``progress(epoch, history, network)`` is called after every epoch."""
     start = time.perf_counter()
     epochs = config.epochs if epochs is None else int(epochs)
     data = load(config.dataset) if dataset is None else dataset
@@ -181,9 +183,10 @@ def train(config: TrainConfig, seed: int, epochs: int | None = None,
     learning_rate = config.learning_rate
     n_train = train_times.shape[0]
     caps = (config.max_spikes,) * len(config.hidden) + (1,)
+    best_accuracy, best_epoch, best_params = -1.0, -1, [p.copy() for p in params]
     for epoch in range(epochs):
         order = rng.permutation(n_train)
-        losses, correct = [], 0
+        losses = []
         for first in range(0, n_train, config.batch_size):
             batch = order[first:first + config.batch_size]
             network = network.with_weights([(p * scale,) for p in params])
@@ -197,19 +200,23 @@ def train(config: TrainConfig, seed: int, epochs: int | None = None,
                      for g, p, (activity, mask) in zip(grads, params, _silence_terms(spikes, data.train_y[batch]))]
             optimizer.step(params, grads, learning_rate)
             losses.append(loss * batch.size)
-            correct += int(round(accuracy(first_times, data.train_y[batch]) * batch.size))
+        network = network.with_weights([(p * scale,) for p in params])
+        epoch_accuracy = accuracy(forward(network, train_times, caps).first_spikes(), data.train_y)
+        if epoch_accuracy > best_accuracy:
+            best_accuracy, best_epoch, best_params = epoch_accuracy, epoch, [p.copy() for p in params]
         history.loss.append(float(np.sum(losses) / n_train))
-        history.train_accuracy.append(correct / n_train)
+        history.train_accuracy.append(epoch_accuracy)
         history.learning_rate.append(learning_rate)
         learning_rate *= config.lr_decay
         if progress is not None:
-            progress(epoch, history)
+            progress(epoch, history, network)
+    params = best_params
     network = network.with_weights([(p * scale,) for p in params])
     train_accuracy = accuracy(layered_first_spikes(network, train_times), data.train_y)
     test_accuracy = accuracy(layered_first_spikes(network, test_times), data.test_y)
     seconds = time.perf_counter() - start
     metadata = {
-        "dataset": config.dataset, "seed": int(seed), "epochs": epochs,
+        "dataset": config.dataset, "seed": int(seed), "epochs": epochs, "selected_epoch": best_epoch + 1,
         "encoding": config.encoding.as_metadata(), "hyperparameters": config.as_metadata(),
         "train_accuracy": train_accuracy, "test_accuracy": test_accuracy, "trainer": "snn_deploy.reference.trainer",
     }
