@@ -3,14 +3,19 @@ from __future__ import annotations
 
 import contextlib
 import os
+import struct
 import tempfile
 from pathlib import Path
 from typing import Callable, Iterator
+
+import h5py
 
 from snn_deploy.errors import ModelFormatError, SnnDeployError
 
 #: longest part of a third-party exception message kept in our one-line error
 _MAX_DETAIL = 200
+#: largest HDF5 dataset read when it is compressed (an uncompressed one cannot exceed the file)
+MAX_DATASET_BYTES = 1 << 31
 
 
 @contextlib.contextmanager
@@ -58,3 +63,57 @@ def read_bytes(path: str | Path) -> bytes:
         return Path(path).read_bytes()
     except OSError as exc:
         raise ModelFormatError(f"{path}: cannot read ({exc.strerror or exc})") from exc
+
+
+@contextlib.contextmanager
+def open_hdf5(path: str | Path) -> Iterator[h5py.File]:
+    """Open an HDF5 model file for reading after the checks that keep the HDF5 library from hanging."""
+    path = Path(path)
+    check_hdf5_global_heaps(read_bytes(path))
+    with h5py.File(path, "r") as handle:
+        check_hdf5_sizes(handle, path.stat().st_size)
+        yield handle
+
+
+def check_hdf5_global_heaps(data: bytes) -> None:
+    """Walk every HDF5 global heap collection (where variable-length strings live) and refuse a corrupt one.
+
+    Layout (HDF5 file format spec, "Global Heap"): ``GCOL``, version 1, 3 reserved bytes, the
+    collection size (8 bytes, >= 4096), then objects: index (2), reference count (2), reserved (4),
+    size (8), data padded to 8 bytes; index 0 is the free space, whose size is what remains. The
+    HDF5 library loops forever on some collections whose object sizes do not add up, so the walk
+    must end exactly at the end of the collection.
+    """
+    start = data.find(b"GCOL\x01\x00\x00\x00")
+    while start >= 0:
+        (size,) = struct.unpack_from("<Q", data, start + 8) if start + 16 <= len(data) else (0,)
+        end = start + size
+        if size < 4096 or end > len(data):
+            raise ModelFormatError(f"corrupt HDF5 global heap at byte {start} (size {size})")
+        position = start + 16
+        while end - position >= 16:  # less than an object header left: no free-space object
+            index, _, _, length = struct.unpack_from("<HHIQ", data, position)
+            if index == 0:
+                if length != end - position:
+                    raise ModelFormatError(f"corrupt HDF5 global heap at byte {start} (free space size {length})")
+                break
+            position += 16 + (length + 7) // 8 * 8
+            if position > end:
+                raise ModelFormatError(f"corrupt HDF5 global heap at byte {start} (object {index} of {length} bytes)")
+        start = data.find(b"GCOL\x01\x00\x00\x00", start + 1)
+
+
+def check_hdf5_sizes(handle: h5py.File, file_size: int) -> None:
+    """Refuse datasets whose declared size the file cannot hold (a corrupted header), before reading any.
+
+    Without this a flipped bit in a dataset's dimensions makes HDF5 read gigabytes of fill values.
+    """
+    def visit(name: str, item: object) -> None:
+        if not isinstance(item, h5py.Dataset):
+            return
+        nbytes = int(item.size or 0) * item.dtype.itemsize
+        compressed = item.id.get_create_plist().get_nfilters() > 0
+        if nbytes > (MAX_DATASET_BYTES if compressed else file_size):
+            raise ModelFormatError(f"dataset '{name}' declares {nbytes} bytes, more than the file holds")
+
+    handle.visititems(visit)

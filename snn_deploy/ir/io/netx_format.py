@@ -71,7 +71,7 @@ import numpy as np
 
 from snn_deploy.errors import ModelFormatError, UnsupportedError
 from snn_deploy.ir.graph import Graph
-from snn_deploy.ir.io.files import reading
+from snn_deploy.ir.io.files import open_hdf5, reading
 from snn_deploy.ir.nodes import Conv2d, CubaLIF, Dense, Flatten, Input, Node, Output
 from snn_deploy.ir.shapes import conv2d_output_hw
 
@@ -129,7 +129,7 @@ def _dataset(group: h5py.Group, key: str, where: str) -> np.ndarray:
 
 def _numbers(group: h5py.Group, key: str, where: str) -> np.ndarray:
     value = _dataset(group, key, where)
-    if value.dtype.kind not in "biuf" or (value.dtype.kind == "f" and not np.all(np.isfinite(value))):
+    if value.dtype.kind not in "iuf" or (value.dtype.kind == "f" and not np.all(np.isfinite(value))):
         raise ModelFormatError(f"{where}: '{key}' must be finite numbers, got dtype {value.dtype}")
     return value
 
@@ -372,5 +372,5 @@ def read(path: str | Path) -> Graph:
     """Read a lava-dl netx ``.net`` file; any problem is an snn-deploy error naming ``path``."""
     path = Path(path)
     with reading(path, "lava-dl netx (HDF5)"):
-        with h5py.File(path, "r") as handle:
+        with open_hdf5(path) as handle:
             return from_hdf5(handle)

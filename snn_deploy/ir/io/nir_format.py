@@ -63,7 +63,7 @@ import numpy as np
 from snn_deploy.errors import GraphValidationError, ModelFormatError, UnsupportedError
 from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.io import metadata as meta
-from snn_deploy.ir.io.files import reading, write_atomic
+from snn_deploy.ir.io.files import open_hdf5, reading, write_atomic
 from snn_deploy.ir.nodes import (
     IF, LI, LIF, AvgPool2d, Conv2d, CoupledLIF, CubaLIF, Delay, Dense, Flatten, Input, Node, Output,
     Population, SumPool2d,
@@ -89,10 +89,26 @@ Shape = tuple[int, ...]
 # reading
 # ------------------------------------------------------------------------------------------------
 def _array(value: Any, what: str) -> np.ndarray:
+    """A parameter array: integers or floats (not bools, strings or objects)."""
     array = np.asarray(value)
-    if array.dtype.kind not in "biuf":
+    if array.dtype.kind not in "iuf":
         raise ModelFormatError(f"{what} has dtype {array.dtype}, expected numbers")
     return array
+
+
+def _ints(value: Any, what: str) -> np.ndarray:
+    """A shape, stride, padding... : integers only."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "iu":
+        raise ModelFormatError(f"{what} has dtype {array.dtype}, expected integers")
+    return array
+
+
+def _int(value: Any, what: str) -> int:
+    array = _ints(value, what)
+    if array.size != 1:
+        raise ModelFormatError(f"{what} must be one integer, got shape {array.shape}")
+    return int(array.reshape(()))
 
 
 def _record_array(hints: dict[str, Any], nir_field: str, array: np.ndarray, ir_shape: Shape) -> None:
@@ -149,11 +165,11 @@ class _Reader:
         if getattr(n, "metadata", None):
             hints["metadata"] = _foreign_metadata(n.metadata)
         if isinstance(n, nir.Input):
-            node = Input(tuple(int(s) for s in _array(n.input_type["input"], f"node '{name}': shape")))
+            node = Input(tuple(int(s) for s in _ints(n.input_type["input"], f"node '{name}': shape")))
         elif isinstance(n, nir.Output):
             shape = n.output_type.get("output") if n.output_type else None
             shape = in_shape if shape is None else shape
-            node = Output(tuple(int(s) for s in _array(shape, f"node '{name}': shape")))
+            node = Output(tuple(int(s) for s in _ints(shape, f"node '{name}': shape")))
         elif isinstance(n, (nir.Affine, nir.Linear)):
             weight = _array(n.weight, f"node '{name}': parameter 'weight'")
             if weight.ndim != 2:
@@ -175,11 +191,11 @@ class _Reader:
             node = self._conv(name, n, in_shape, hints)
         elif isinstance(n, (nir.SumPool2d, nir.AvgPool2d)):
             cls = SumPool2d if isinstance(n, nir.SumPool2d) else AvgPool2d
-            node = cls(kernel_size=_array(n.kernel_size, f"node '{name}': kernel_size"),
-                       stride=_array(n.stride, f"node '{name}': stride"),
-                       padding=_array(n.padding, f"node '{name}': padding"))
+            node = cls(kernel_size=_ints(n.kernel_size, f"node '{name}': kernel_size"),
+                       stride=_ints(n.stride, f"node '{name}': stride"),
+                       padding=_ints(n.padding, f"node '{name}': padding"))
         elif isinstance(n, nir.Flatten):
-            start, end = int(n.start_dim), int(n.end_dim)
+            start, end = _int(n.start_dim, f"node '{name}': start_dim"), _int(n.end_dim, f"node '{name}': end_dim")
             if not _flatten_fits(start, end, len(in_shape)) and _flatten_fits(start - 1, end - (end > 0), len(in_shape)):
                 hints["flatten_dims"] = [start, end]
                 start, end = start - 1, end - (end > 0)
@@ -202,7 +218,7 @@ class _Reader:
         _record_array(hints, "weight", weight, weight.shape)
         bias = _array(n.bias, f"node '{name}': parameter 'bias'")
         _record_array(hints, "bias", bias, (weight.shape[0],))
-        dilation = np.broadcast_to(_array(n.dilation, f"node '{name}': dilation"), (2,))
+        dilation = np.broadcast_to(_ints(n.dilation, f"node '{name}': dilation"), (2,))
         padding = n.padding
         if isinstance(padding, str):
             hints["padding"] = padding
@@ -210,14 +226,14 @@ class _Reader:
                 padding = (0, 0)
             else:
                 total = dilation * (np.asarray(weight.shape[2:]) - 1)
-                if np.any(total % 2) or np.any(np.broadcast_to(n.stride, (2,)) != 1):
+                if np.any(total % 2) or np.any(np.broadcast_to(_ints(n.stride, f"node '{name}': stride"), (2,)) != 1):
                     raise UnsupportedError(f"node '{name}': 'same' padding needs stride 1 and an odd kernel")
                 padding = tuple(int(p) for p in total // 2)
-        conv = Conv2d(weight, stride=_array(n.stride, f"node '{name}': stride"),
-                      padding=_array(padding, f"node '{name}': padding"), dilation=dilation,
-                      groups=int(n.groups), bias=np.broadcast_to(bias, (weight.shape[0],)))
+        conv = Conv2d(weight, stride=_ints(n.stride, f"node '{name}': stride"),
+                      padding=_ints(padding, f"node '{name}': padding"), dilation=dilation,
+                      groups=_int(n.groups, f"node '{name}': groups"), bias=np.broadcast_to(bias, (weight.shape[0],)))
         if n.input_shape is not None and len(in_shape) == 3:
-            given = tuple(int(s) for s in np.broadcast_to(_array(n.input_shape, "input_shape"), (2,)))
+            given = tuple(int(s) for s in np.broadcast_to(_ints(n.input_shape, f"node '{name}': input_shape"), (2,)))
             if given != tuple(in_shape[1:]):
                 raise GraphValidationError(f"node '{name}': Conv2d input_shape {given} but it receives {in_shape}")
         return conv
@@ -292,6 +308,8 @@ def read(path: str | Path) -> Graph:
     """Read a ``.nir`` file; any problem is an snn-deploy error naming ``path``."""
     path = Path(path)
     with reading(path, "NIR"):
+        with open_hdf5(path):
+            pass
         return from_nir(nir.read(path))
 
 
