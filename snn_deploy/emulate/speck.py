@@ -21,6 +21,7 @@ import torch
 from snn_deploy.quantize.speck.deployment import SpeckDeployment, SpeckLayer
 from snn_deploy.quantize.speck.spec import SPECK
 
+
 @dataclass(frozen=True)
 class LayerTrace:
     """A layer's ``[batch, steps, f, h, w]`` spike counts, and with ``record_state`` its ``v`` and input ``u``."""
