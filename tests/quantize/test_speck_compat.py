@@ -5,7 +5,9 @@ import numpy as np
 import pytest
 
 from snn_deploy.errors import UnsupportedError
-from snn_deploy.ir import IF, LIF, AvgPool2d, Conv2d, CubaLIF, Dense, Flatten, Graph, Input, Output, SumPool2d
+from snn_deploy.ir import (
+    IF, LI, LIF, AvgPool2d, Conv2d, CubaLIF, Delay, Dense, Flatten, Graph, Input, Output, SumPool2d,
+)
 from snn_deploy.quantize.speck.compat import check_compatibility, map_cores
 from snn_deploy.quantize.speck.spec import SPECK
 
@@ -110,6 +112,11 @@ def test_more_layers_than_cores():
       ("p", CubaLIF.create((2, 8, 8), tau_syn_s=5e-3, tau_mem_s=1e-2, v_threshold=1.0))], "synaptic current"),
     ([("c", Conv2d(np.ones((2, 2, 3, 3)), padding=1)),
       ("p", LIF.create((2, 8, 8), tau_mem_s=1e-2, v_threshold=1.0))], "--allow-leak-removal"),
+    ([("c", Conv2d(np.ones((2, 2, 3, 3)), padding=1)), ("p", LI.create((2, 8, 8), tau_mem_s=1e-2))],
+     "LI is not supported; Speck neurons are IAF"),
+    ([*_conv_layer(0, 2, 2, 8), ("delay", Delay(np.full(128, 1e-3))), *_conv_layer(1, 2, 2, 8)], "axonal delays"),
+    ([("f", Flatten()), ("d", Dense(np.ones((2, 128)), delay_s=np.full((2, 128), 2e-3))),
+      ("p", IF.create(2, v_threshold=1.0))], "synaptic delays (up to 0.002 s)"),
     ([*_conv_layer(0, 2, 2, 8), ("s", SumPool2d(2)), ("f", Flatten())],
      "pooling between the last population and the output"),
     ([("c", Conv2d(np.ones((2, 2, 3, 3)), padding=(1, 0))), ("p", IF.create((2, 8, 6), v_threshold=1.0)),
