@@ -1,8 +1,10 @@
 r"""Bit-accurate integer emulator of a Loihi 2 :class:`~snn_deploy.quantize.loihi2.deployment.Deployment`.
 
 Reproduces Lava 0.10's ``fixed_pt`` process models step by step (the rules are those of
-:data:`snn_deploy.quantize.loihi2.spec.LOIHI2`), vectorized over a batch of samples and over neurons with
-int64 numpy arrays. Step ``t`` (0-based; Lava's ``time_step`` is ``t + 1``) is, for every group:
+:data:`snn_deploy.quantize.loihi2.spec.LOIHI2`), over a batch of samples at once. Per step, a numba kernel
+updates each group's ``[batch, neurons]`` state in one pass (:func:`_lif_step`) and another adds the weight
+columns of the spiking inputs (work proportional to spikes, not to synapses); the Python loop only runs
+over steps and processes. Step ``t`` (0-based; Lava's ``time_step`` is ``t + 1``) is, for every group:
 
 .. math::
 
@@ -32,21 +34,63 @@ _SPARSE_MIN_SIZE = 1 << 14
 
 
 @numba.njit(cache=True, nogil=True)
-def _add_dense_columns(rows, cols, weight_t, out):  # pragma: no cover - compiled
-    """``out[rows[k], :] += weight_t[cols[k], :]`` for every active (sample, input) pair."""
-    for k in range(rows.size):
-        r, c = rows[k], cols[k]
-        for i in range(weight_t.shape[1]):
-            out[r, i] += weight_t[c, i]
+def _add_dense_columns(spikes, weight_t, out):  # pragma: no cover - compiled
+    """``out[b, :] += weight_t[j, :]`` for every spike ``spikes[b, j]``."""
+    for b in range(spikes.shape[0]):
+        for j in range(spikes.shape[1]):
+            if spikes[b, j]:
+                for i in range(weight_t.shape[1]):
+                    out[b, i] += weight_t[j, i]
 
 
 @numba.njit(cache=True, nogil=True)
-def _add_sparse_columns(rows, cols, indptr, indices, data, out):  # pragma: no cover - compiled
+def _add_sparse_columns(spikes, indptr, indices, data, out):  # pragma: no cover - compiled
     """As :func:`_add_dense_columns` with the weights in compressed sparse columns."""
-    for k in range(rows.size):
-        r, c = rows[k], cols[k]
-        for p in range(indptr[c], indptr[c + 1]):
-            out[r, indices[p]] += data[p]
+    for b in range(spikes.shape[0]):
+        for j in range(spikes.shape[1]):
+            if spikes[b, j]:
+                for p in range(indptr[j], indptr[j + 1]):
+                    out[b, indices[p]] += data[p]
+
+
+@numba.njit(cache=True, nogil=True)
+def _lif_step(u, v, a_in, bias, u_keep, v_keep, vth_scaled, decay_bits, act_shift, uv_half, v_limit,
+              channel_half, spikes):  # pragma: no cover - compiled
+    """One step of Lava's fixed-point LIF on ``u``, ``v`` ``[batch, n]`` in place; returns (u wraps, v clips).
+
+    The rules and constants are :data:`LOIHI2`'s (``u_keep = 4096 - du - 1``, ``v_keep = 4096 - dv``,
+    ``vth_scaled = vth << 6``); int32 sums wrap modulo ``2 * channel_half`` as numpy's int32 does in Lava.
+    """
+    wraps = 0
+    clips = 0
+    channel_mask = 2 * channel_half - 1
+    for b in range(u.shape[0]):
+        for i in range(u.shape[1]):
+            x = u[b, i] * u_keep
+            decayed = (-x >> decay_bits) * -1 if x < 0 else x >> decay_bits
+            cur = ((decayed + (a_in[b, i] << act_shift) + channel_half) & channel_mask) - channel_half
+            if cur > uv_half:
+                cur -= 2 * uv_half
+                wraps += 1
+            elif cur <= -uv_half:
+                cur += 2 * uv_half
+                wraps += 1
+            y = v[b, i] * v_keep
+            decayed = (-y >> decay_bits) * -1 if y < 0 else y >> decay_bits
+            volt = ((decayed + cur + bias[i] + channel_half) & channel_mask) - channel_half
+            if volt > v_limit:
+                volt = v_limit
+                clips += 1
+            elif volt < -v_limit:
+                volt = -v_limit
+                clips += 1
+            fire = volt > vth_scaled
+            if fire:
+                volt = 0
+            u[b, i] = cur
+            v[b, i] = volt
+            spikes[b, i] = fire
+    return wraps, clips
 
 
 @dataclass
@@ -62,30 +106,31 @@ class EmulationResult:
 
 
 class _Matrix:
-    """``spikes -> W spikes`` for a batch of spikes (bool ``[batch, in]``), exactly, in int64.
+    """``spikes -> W spikes`` for a batch of spikes (bool ``[batch, in]``), exactly.
 
     Spikes are sparse: a compiled loop adds the weight columns of the active inputs (work ``spikes x out``,
-    not ``in x out``); weights that are mostly zero (unrolled convolutions) are kept column-compressed.
+    not ``in x out``); weights that are mostly zero (unrolled convolutions) are kept column-compressed. Sums
+    are int32 when no row of ``|W|`` adds up to ``2**31`` (twice the SIMD lanes of int64), else int64.
     """
 
     def __init__(self, weight: np.ndarray) -> None:
         self.n_out = weight.shape[0]
+        self.dtype = np.int32 if np.abs(weight).sum(axis=1).max(initial=0) < 2**31 else np.int64
         if weight.size >= _SPARSE_MIN_SIZE and np.count_nonzero(weight) <= _SPARSE_DENSITY * weight.size:
-            csc = scipy.sparse.csc_matrix(weight.astype(np.int64))
+            csc = scipy.sparse.csc_matrix(weight.astype(self.dtype))
             self._sparse = (csc.indptr.astype(np.int64), csc.indices.astype(np.int64), csc.data)
             self._dense_t = None
         else:
             self._sparse = None
-            self._dense_t = np.ascontiguousarray(weight.T.astype(np.int64))
+            self._dense_t = np.ascontiguousarray(weight.T.astype(self.dtype))
 
     def __call__(self, spikes: np.ndarray) -> np.ndarray:
-        rows, cols = np.nonzero(spikes)
-        out = np.zeros((spikes.shape[0], self.n_out), np.int64)
+        out = np.zeros((spikes.shape[0], self.n_out), self.dtype)
         if self._sparse is None:
-            _add_dense_columns(rows, cols, self._dense_t, out)
+            _add_dense_columns(spikes, self._dense_t, out)
         else:
-            _add_sparse_columns(rows, cols, *self._sparse, out)
-        return out
+            _add_sparse_columns(spikes, *self._sparse, out)
+        return out.astype(np.int64, copy=False)
 
 
 class _Connection:
@@ -156,23 +201,20 @@ def emulate(
             if g.reset_interval and time_step % g.reset_interval == g.reset_offset:
                 u[g.name][:] = 0
                 v[g.name][:] = 0
-            u_pre = spec.wrap_channel(spec.decay(u[g.name], g.du + spec.du_offset) + (a_in << spec.act_shift))
-            wrapped = spec.u_wraps(u_pre)
-            wraps[g.name] += int(np.count_nonzero(wrapped))
-            u_new = spec.wrap_u(u_pre) if wrapped.any() else u_pre
-            v_pre = spec.wrap_channel(spec.decay(v[g.name], g.dv + spec.dv_offset) + u_new + bias[g.name])
-            clipped = np.abs(v_pre) > spec.v_limit
-            clips[g.name] += int(np.count_nonzero(clipped))
-            v_new = np.clip(v_pre, -spec.v_limit, spec.v_limit) if clipped.any() else v_pre
-            spiking = v_new > spec.effective_threshold(g.vth)
-            v_new[spiking] = 0
-            u[g.name], v[g.name] = u_new, v_new
+            spiking = np.empty((batch, g.size), np.bool_)
+            n_wraps, n_clips = _lif_step(
+                u[g.name], v[g.name], a_in, bias[g.name], spec.decay_unity - g.du - spec.du_offset,
+                spec.decay_unity - g.dv - spec.dv_offset, g.vth << spec.vth_shift, spec.decay_bits, spec.act_shift,
+                spec.uv_half, spec.v_limit, 1 << (spec.channel_bits - 1), spiking,
+            )
+            wraps[g.name] += n_wraps
+            clips[g.name] += n_clips
             fired[g.name] = spiking
             if g.name in out_spikes:
                 out_spikes[g.name][:, t] = spiking
                 if record_state:
-                    out_u[g.name][:, t] = u_new
-                    out_v[g.name][:, t] = v_new
+                    out_u[g.name][:, t] = u[g.name]
+                    out_v[g.name][:, t] = v[g.name]
         for name, sending in outgoing.items():
             for connection in sending:
                 connection.send(fired[name], t, spec)

@@ -32,6 +32,7 @@ Neuron (``proc/lif/models.py``, ``AbstractPyLifModelFixed.subthr_dynamics``, ``P
     * ``PyLifResetModelBitAcc.run_spk`` (``LIFReset``) zeroes ``u`` and ``v`` before the step whose
       (1-based) ``time_step % reset_interval == reset_offset``.
 
+The neuron update itself is compiled in :func:`snn_deploy.emulate.loihi2._lif_step` from these constants.
 The weight exponent is not bounded by Lava 0.10's simulator; :attr:`Loihi2Spec.weight_exp_min` /
 ``weight_exp_max`` hold the signed 4-bit range of the Loihi synapse exponent, which the quantizer keeps to.
 """
@@ -139,34 +140,12 @@ class Loihi2Spec:
         """``a << weight_exp`` or ``a >> -weight_exp`` (arithmetic shift: toward minus infinity)."""
         return accumulated << weight_exp if weight_exp > 0 else accumulated >> -weight_exp
 
-    def wrap_channel(self, x: np.ndarray) -> np.ndarray:
-        """Two's complement wrap to the int32 message width (numpy's unsafe cast in Lava's channels)."""
-        half = 1 << (self.channel_bits - 1)
-        return ((x + half) & ((1 << self.channel_bits) - 1)) - half
-
     # ------------------------------------------------------------------ neuron rules
-    def decay(self, x: np.ndarray, decay_const: int) -> np.ndarray:
-        """``trunc0(x * (4096 - decay_const) / 4096)``: the product's magnitude shifted right by 12."""
-        product = x * (self.decay_unity - decay_const)
-        return np.sign(product) * (np.abs(product) >> self.decay_bits)
-
-    def wrap_u(self, u: np.ndarray) -> np.ndarray:
-        """The single 24-bit correction of ``u`` (above ``2**23``: ``-2**24``; at or below ``-2**23``: ``+2**24``)."""
-        half = self.uv_half
-        return np.where(u > half, u - 2 * half, np.where(u <= -half, u + 2 * half, u))
-
-    def u_wraps(self, u: np.ndarray) -> np.ndarray:
-        half = self.uv_half
-        return (u > half) | (u <= -half)
-
     def effective_bias(self, bias_mant: np.ndarray, bias_exp: np.ndarray) -> np.ndarray:
         """``bias_mant << bias_exp`` (``>> -bias_exp`` for a negative exponent), as ``scale_bias``."""
         mant = np.asarray(bias_mant, dtype=np.int64)
         exp = np.asarray(bias_exp, dtype=np.int64)
         return np.where(exp >= 0, mant << np.maximum(exp, 0), mant >> np.maximum(-exp, 0))
-
-    def effective_threshold(self, vth: int) -> int:
-        return int(vth) << self.vth_shift
 
 
 LOIHI2 = Loihi2Spec()
