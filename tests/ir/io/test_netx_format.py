@@ -10,6 +10,7 @@ import torch
 from snn_deploy.errors import ModelFormatError, UnsupportedError
 from snn_deploy.ir import Conv2d, CubaLIF, Dense, Flatten, Input, Output
 from snn_deploy.ir.io import load
+from tests.ir.io.raw_counts import netx_counts
 
 DT_S = 1e-3
 
@@ -105,36 +106,12 @@ def test_continuous_parameters_invert_to_the_files_integers(fixture, request):
         np.testing.assert_allclose(pop.v_leak * DT_S / pop.tau_mem_s, bias, rtol=1e-12, atol=1e-9)
 
 
-def _raw_counts(raw: h5py.File) -> tuple[int, int]:
-    """Neurons and synapses computed from the HDF5 datasets alone (independent of snn_deploy)."""
-    neurons = synapses = 0
-    shape = None
-    for i in range(len(raw["layer"])):
-        layer = raw[f"layer/{i}"]
-        kind = layer["type"][()][0].decode()
-        out = tuple(int(s) for s in layer["shape"][()])
-        if kind == "input":
-            synapses += int(np.prod(out)) ** 2  # the identity Dense in front of the input population
-        elif kind == "dense":
-            synapses += layer["weight"].size
-        elif kind == "conv":
-            weight = layer["weight"][()][..., 0]
-            ones = torch.nn.functional.conv2d(torch.ones((1, *shape), dtype=torch.float64),
-                                              torch.ones(weight.shape, dtype=torch.float64),
-                                              stride=tuple(layer["stride"][()]), padding=tuple(layer["padding"][()]))
-            synapses += int(ones.sum())
-        if kind in ("input", "dense", "conv"):
-            neurons += int(np.prod(out))
-        shape = out
-    return neurons, synapses
-
-
 @pytest.mark.parametrize("fixture", ["tiny", "mnist"])
 def test_neuron_and_synapse_counts_match_the_raw_file(fixture, request):
     from snn_deploy.ir import neuron_count, synapse_count
 
     graph, raw = request.getfixturevalue(fixture)
-    assert (neuron_count(graph), sum(synapse_count(graph).values())) == _raw_counts(raw)
+    assert (neuron_count(graph), sum(synapse_count(graph).values())) == netx_counts(raw)
 
 
 # ------------------------------------------------------------------------------------------------ synthetic files
