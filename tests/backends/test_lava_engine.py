@@ -46,3 +46,19 @@ def test_a_failing_network_py_is_an_engine_error(monkeypatch, tmp_path):
     monkeypatch.setenv("SNN_DEPLOY_LAVA_PYTHON", str(REPO_LAVA) if REPO_LAVA.is_file() else "/usr/bin/python3")
     with pytest.raises(EngineError, match="Lava run failed \\(exit 1\\): error: weights.npz is broken"):
         engine.run_network(tmp_path, np.zeros((1, 2, 1), np.uint8), ["p"], record_state=False)
+
+
+def test_hw_switch_without_lava_loihi_says_so(tmp_path):
+    import subprocess
+
+    from snn_deploy.backends.lava.artifact import TEMPLATE
+
+    if not REPO_LAVA.is_file():
+        pytest.skip("no .venv-lava in this checkout")
+    check = "import importlib.util as u; print(u.find_spec('lava.magma.core.model.nc'))"
+    probe = subprocess.run([str(REPO_LAVA), "-c", check], capture_output=True, text=True)
+    if probe.stdout.strip() != "None":
+        pytest.skip("lava-loihi is installed here")
+    done = subprocess.run([str(REPO_LAVA), str(TEMPLATE), "--hw", "--input", "x.npz", "--output", "y.npz"],
+                          capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 1 and "--hw needs Intel's lava-loihi" in done.stderr

@@ -184,8 +184,6 @@ def run(weights: Path, spikes: np.ndarray, record: list[str], record_state: bool
 
     exceptions = {SpikeRecorder: PySpikeRecorderModel, StateRecorder: PyStateRecorderModel}
     if hw:
-        if importlib.util.find_spec("lava.magma.core.model.nc") is None:
-            sys.exit("error: --hw needs Intel's lava-loihi (not public) next to lava-nc; without it run without --hw")
         run_cfg = Loihi2HwCfg(exception_proc_model_map=exceptions)
     else:
         run_cfg = Loihi2SimCfg(select_tag="fixed_pt", exception_proc_model_map=exceptions)
@@ -244,6 +242,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hw", action="store_true", help="run on Loihi 2 (Loihi2HwCfg; needs lava-loihi)")
     parser.add_argument("--jobs", type=Path, help="JSON list of jobs to run in this process")
     args = parser.parse_args(argv)
+    if args.hw and importlib.util.find_spec("lava.magma.core.model.nc") is None:
+        sys.exit("error: --hw needs Intel's lava-loihi (not public) next to lava-nc; without it, run without --hw "
+                 "(Loihi2SimCfg, bit-accurate fixed_pt models)")
     if args.jobs is not None:
         for job in json.loads(args.jobs.read_text()):
             run_job(Path(job["weights"]), Path(job["input"]), Path(job["output"]), job.get("record"),
