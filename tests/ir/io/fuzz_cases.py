@@ -17,6 +17,7 @@ import onnx
 from onnx import helper, numpy_helper
 
 from snn_deploy.ir.io import load, onnx_format
+from tests.ir.io.netx_files import write_netx
 
 FORMATS = (".onnx", ".nir", ".net")
 
@@ -49,18 +50,7 @@ def _small_netx() -> bytes:
          "weight_rec": np.eye(2, dtype=np.float32)},
         {"type": "average", "shape": np.array([1])},
     ]
-    with h5py.File(buffer, "w") as f:
-        for i, layer in enumerate(layers):
-            group = f.create_group(f"layer/{i}")
-            for key, value in layer.items():
-                if key == "neuron":
-                    for k, v in value.items():
-                        group.create_dataset(f"neuron/{k}", data=v)
-                elif key == "type":
-                    group.create_dataset("type", (1,), "S10", [value.encode()])
-                else:
-                    group.create_dataset(key, data=value)
-        f.create_dataset("simulation/Ts", data=1)
+    write_netx(buffer, layers)
     return buffer.getvalue()
 
 

@@ -10,6 +10,7 @@ import torch
 from snn_deploy.errors import ModelFormatError, UnsupportedError
 from snn_deploy.ir import Conv2d, CubaLIF, Dense, Flatten, Input, Output
 from snn_deploy.ir.io import load
+from tests.ir.io.netx_files import write_netx
 from tests.ir.io.raw_counts import netx_counts
 
 DT_S = 1e-3
@@ -116,17 +117,7 @@ def test_neuron_and_synapse_counts_match_the_raw_file(fixture, request):
 
 # ------------------------------------------------------------------------------------------------ synthetic files
 def _net(path, layers):
-    with h5py.File(path, "w") as f:
-        for i, layer in enumerate(layers):
-            group = f.create_group(f"layer/{i}")
-            for key, value in layer.items():
-                if key == "neuron":
-                    for k, v in value.items():
-                        group.create_dataset(f"neuron/{k}", data=v)
-                elif key == "type":
-                    group.create_dataset("type", (1,), "S10", [value.encode()])
-                else:
-                    group.create_dataset(key, data=value)
+    write_netx(path, layers)
     return path
 
 

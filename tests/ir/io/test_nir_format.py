@@ -12,7 +12,7 @@ from snn_deploy.errors import GraphValidationError, UnsupportedError
 from snn_deploy.ir import (
     IF, CoupledLIF, CubaLIF, Dense, Flatten, Graph, Input, Output, SumPool2d, Conv2d, graphs_equal,
 )
-from snn_deploy.ir.io import load, nir_format, onnx_format, save
+from snn_deploy.ir.io import load, nir_format, save
 from tests.ir.io.graph_strategies import graphs
 
 NIR_MODELS = ["braille_noDelay_bias_zero.nir", "braille_noDelay_noBias_subtract.nir", "cnn_sinabs.nir",
