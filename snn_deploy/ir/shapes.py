@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 
 from snn_deploy.errors import GraphValidationError
 from snn_deploy.ir.graph import Graph
