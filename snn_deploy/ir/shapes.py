@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import math
 
-
 from snn_deploy.errors import GraphValidationError
 from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.nodes import (
