@@ -47,22 +47,40 @@ def rel_expm1(x: float) -> float:
 
 
 @numba.njit(cache=True)
-def state_after(i0: float, v0: float, s: float, p: np.ndarray) -> tuple[float, float]:
-    """``(I(s), v(s))`` after ``s >= 0`` seconds without input, from ``(i0, v0)``; ``p`` is one table row."""
-    alpha, beta, g = p[ALPHA], p[BETA], p[G]
-    d_i = i0 - p[I_INF]
-    k = p[K0] + g * p[I_INF]
+def _kernels(s: float, alpha: float, beta: float) -> tuple[float, float, float, float]:
+    """``(e^{-beta s}, s h(beta s), phi(s), phi'(s))`` with ``phi = (e^{-alpha s} - e^{-beta s}) / (beta - alpha)``.
+
+    ``phi = s e^{-beta s} h(d s)`` and ``phi' = e^{-beta s} (e^{-d s} - beta s h(d s))`` while ``|d s| < 1``
+    (no cancellation, exact at ``alpha = beta``); the plain differences beyond (no overflow, no ``0 * inf``).
+    """
     e_beta = math.exp(-beta * s)
-    v = v0 * e_beta + k * s * rel_expm1(beta * s) + g * d_i * s * e_beta * rel_expm1((alpha - beta) * s)
-    return p[I_INF] + d_i * math.exp(-alpha * s), v
+    d = alpha - beta
+    if abs(d * s) < 1.0:
+        h_d = rel_expm1(d * s)
+        phi = s * e_beta * h_d
+        dphi = e_beta * (math.exp(-d * s) - beta * s * h_d)
+    else:
+        e_alpha = math.exp(-alpha * s)
+        phi = (e_alpha - e_beta) / (beta - alpha)
+        dphi = (alpha * e_alpha - beta * e_beta) / d
+    return e_beta, s * rel_expm1(beta * s), phi, dphi
 
 
 @numba.njit(cache=True)
-def _slope_factor(i0: float, v0: float, s: float, p: np.ndarray) -> float:
-    """``q(s) = e^{beta s} dv/ds`` (same sign as the slope of ``v``)."""
-    alpha, beta, g = p[ALPHA], p[BETA], p[G]
-    d = alpha - beta
-    return -beta * v0 + p[K0] + g * p[I_INF] + g * (i0 - p[I_INF]) * (math.exp(-d * s) - beta * s * rel_expm1(d * s))
+def state_after(i0: float, v0: float, s: float, p: np.ndarray) -> tuple[float, float]:
+    """``(I(s), v(s))`` after ``s >= 0`` seconds without input, from ``(i0, v0)``; ``p`` is one table row."""
+    g, i_inf = p[G], p[I_INF]
+    e_beta, leak_integral, phi, _ = _kernels(s, p[ALPHA], p[BETA])
+    v = v0 * e_beta + (p[K0] + g * i_inf) * leak_integral + g * (i0 - i_inf) * phi
+    return i_inf + (i0 - i_inf) * math.exp(-p[ALPHA] * s), v
+
+
+@numba.njit(cache=True)
+def _slope(i0: float, v0: float, s: float, p: np.ndarray) -> float:
+    """``dv/ds`` at ``s``."""
+    g, i_inf = p[G], p[I_INF]
+    e_beta, _, _, dphi = _kernels(s, p[ALPHA], p[BETA])
+    return (p[K0] + g * i_inf - p[BETA] * v0) * e_beta + g * (i0 - i_inf) * dphi
 
 
 @numba.njit(cache=True)
@@ -100,7 +118,7 @@ def _refine(i0: float, v0: float, lo: float, hi: float, t0: float, p: np.ndarray
             hi = x
         else:
             lo = x
-        slope = math.exp(-p[BETA] * x) * _slope_factor(i0, v0, x, p)
+        slope = _slope(i0, v0, x, p)
         step = -f / slope if slope != 0.0 else math.inf
         x_new = x + step
         if not (lo < x_new < hi):
@@ -137,15 +155,12 @@ def first_crossing(i0: float, v0: float, horizon: float, t0: float, p: np.ndarra
     s_star = _stationary_point(i0, v0, p)
     # segment 1: [0, min(s*, horizon)], v monotone; rising iff q(0) > 0
     end1 = min(s_star, horizon)
-    if _slope_factor(i0, v0, 0.0, p) > 0.0:
+    if _slope(i0, v0, 0.0, p) > 0.0:
         if end1 == math.inf:
             # rising for ever: v -> k / beta (beta > 0) or unbounded (beta = 0)
             if beta > 0.0 and not k / beta > theta:
                 return math.inf
-            end1 = 1.0 / max(p[ALPHA], beta)
-            while not state_after(i0, v0, end1, p)[1] > theta:
-                end1 *= 2.0
-            return _refine(i0, v0, 0.0, end1, t0, p)
+            return _refine_unbounded(i0, v0, 0.0, 1.0 / max(p[ALPHA], beta), t0, p)
         _, v_end = state_after(i0, v0, end1, p)
         if v_end > theta:
             return _refine(i0, v0, 0.0, end1, t0, p)
@@ -157,11 +172,18 @@ def first_crossing(i0: float, v0: float, horizon: float, t0: float, p: np.ndarra
     if horizon == math.inf:
         if beta > 0.0 and not k / beta > theta:
             return math.inf
-        end2 = s_star + 1.0 / min(p[ALPHA], beta) if beta > 0.0 else 2.0 * s_star + 1.0
-        while not state_after(i0, v0, end2, p)[1] > theta:
-            end2 = s_star + 2.0 * (end2 - s_star)
-    else:
-        end2 = horizon
-        if not state_after(i0, v0, end2, p)[1] > theta:
-            return math.inf
-    return _refine(i0, v0, s_star, end2, t0, p)
+        return _refine_unbounded(i0, v0, s_star, 1.0 / min(p[ALPHA], beta) if beta > 0.0 else s_star + 1.0, t0, p)
+    if not state_after(i0, v0, horizon, p)[1] > theta:
+        return math.inf
+    return _refine(i0, v0, s_star, horizon, t0, p)
+
+
+@numba.njit(cache=True)
+def _refine_unbounded(i0: float, v0: float, lo: float, width: float, t0: float, p: np.ndarray) -> float:
+    """As :func:`_refine` when ``v`` rises on ``[lo, inf)`` towards a limit above threshold: doubles ``width``
+    until ``v(lo + width) > theta`` (the limit exceeds theta, so this ends; capped against NaN)."""
+    for _ in range(2100):
+        if state_after(i0, v0, lo + width, p)[1] > p[THETA]:
+            return _refine(i0, v0, lo, lo + width, t0, p)
+        width *= 2.0
+    return math.inf
