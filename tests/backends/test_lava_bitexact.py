@@ -3,8 +3,8 @@
 Hypothesis generates the networks: 50 IR graphs compiled by the Loihi 2 quantizer (dense chains,
 skip-layer, recurrent, mixed- and single-sign weights, heterogeneous time constants that split populations
 into several LIF processes, per-neuron thresholds, leaks, Dense biases, synaptic delays) and 15 integer
-deployments built directly with values at the wrap/clip limits. All artifacts run in ONE Lava process
-(``network.py --jobs``), since Lava's start-up costs seconds.
+deployments built directly with values at the wrap/clip limits, plus two that surely wrap ``u`` / clip
+``v``. All artifacts run in ONE Lava process (``network.py --jobs``), since Lava's start-up costs seconds.
 """
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from snn_deploy.backends.lava.engine import run_many
 from snn_deploy.emulate.loihi2 import emulate
 from snn_deploy.ir import IF, LIF, CubaLIF, Dense, Graph, Input, Output
 from snn_deploy.quantize.loihi2.quantizer import quantize
-from tests.emulate.test_loihi2_emulator import deployments
+from tests.emulate.test_loihi2_emulator import _single_neuron, deployments
 
 DT_S = 1e-3
 STEPS = 30
@@ -97,6 +97,10 @@ def _collect(tmp_path: Path, strategy, count: int, make) -> list:
 def test_emulator_equals_lava_on_random_networks(tmp_path):
     cases = _collect(tmp_path, graphs(), 50, lambda example: (quantize(example[0]), example[1]))
     cases += _collect(tmp_path / "int", deployments(), 15, lambda example: example)
+    for k, (weight, du, dv) in enumerate([(255, 0, 4095), (-255, 4095, 0)]):  # u surely wraps, v surely clips
+        limit = _single_neuron(weight=weight, weight_exp=7, du=du, dv=dv, vth=131071)
+        write_artifact(limit, tmp_path / f"limit{k}")
+        cases.append((tmp_path / f"limit{k}", limit, np.ones((2, STEPS, 1), np.uint8)))
     assert len(cases) >= 60
     split = sum(len(d.groups) > len(d.populations) for _, d, _ in cases)
     delayed = sum(any(s.delay is not None for s in d.synapses) for _, d, _ in cases)
