@@ -107,13 +107,16 @@ def check_hdf5_sizes(handle: h5py.File, file_size: int) -> None:
     """Refuse datasets whose declared size the file cannot hold (a corrupted header), before reading any.
 
     Without this a flipped bit in a dataset's dimensions makes HDF5 read gigabytes of fill values.
+    (Low-level h5py calls: this runs on every HDF5 model read.)
     """
-    def visit(name: str, item: object) -> None:
-        if not isinstance(item, h5py.Dataset):
+    def visit(name: bytes, info: h5py.h5o.ObjInfo) -> None:
+        if info.type != h5py.h5o.TYPE_DATASET:
             return
-        nbytes = int(item.size or 0) * item.dtype.itemsize
-        compressed = item.id.get_create_plist().get_nfilters() > 0
+        dataset = h5py.h5d.open(handle.id, name)
+        nbytes = dataset.get_space().get_simple_extent_npoints() * dataset.get_type().get_size()
+        compressed = dataset.get_create_plist().get_nfilters() > 0
         if nbytes > (MAX_DATASET_BYTES if compressed else file_size):
-            raise ModelFormatError(f"dataset '{name}' declares {nbytes} bytes, more than the file holds")
+            raise ModelFormatError(f"dataset '{name.decode(errors='replace')}' declares {nbytes} bytes, "
+                                   "more than the file holds")
 
-    handle.visititems(visit)
+    h5py.h5o.visit(handle.id, visit, info=True)
