@@ -24,7 +24,8 @@ population is read with ``reset_mode="subtract"`` and ``v_reset = 0``. This hold
 read as subtract (a user who knows better changes ``reset_mode`` after loading). Writing a
 population with ``reset_mode="to_value"`` or a non-zero ``v_reset``, a :class:`CoupledLIF`, or a
 :class:`Dense` with per-synapse ``delay_s`` raises :class:`UnsupportedError` naming the node.
-NIR's ``I``, ``Threshold``, ``Conv1d`` and nested graphs are not read (:class:`UnsupportedError`).
+NIR's ``I``, ``Threshold`` and ``Conv1d`` are not read (:class:`UnsupportedError`); nested graphs
+are inlined (:func:`flatten_subgraphs`; written back flat).
 
 Exporter quirks handled on reading
 ----------------------------------
@@ -34,11 +35,14 @@ Exporter quirks handled on reading
   for pooling); a ``Conv2d.input_shape`` that disagrees with the inferred input is an error.
 * ``Flatten`` dims that do not fit the inferred input rank are read in PyTorch's batch-inclusive
   convention (sinabs: ``start_dim=1`` means the first unbatched dim), i.e. shifted down by one.
-* snnTorch writes a recurrent CubaLIF layer as ``lif -> w_rec -> lif`` next to the feed-forward
-  ``fc -> lif``. Both edges end at the same synapse (snnTorch's ``RSynaptic`` adds the recurrent
-  current to the same synaptic state), which is NIR's and the IR's rule "inputs are summed, then
-  scaled by ``w_in``": no special handling of ``r`` or ``w_in`` is needed, the cycle becomes an IR
-  recurrent edge.
+* snnTorch writes a recurrent CubaLIF layer (``RSynaptic``) as ``lif -> w_rec -> lif`` next to the
+  feed-forward ``fc -> lif`` (newer versions as a nested graph, inlined here). Both edges end at the
+  same synapse (``RSynaptic`` adds the recurrent current to the same synaptic state), which is NIR's
+  and the IR's rule "inputs are summed, then scaled by ``w_in``"; the cycle becomes an IR recurrent
+  edge. snnTorch's exporter maps its discrete decays with a fixed ``dt = 1e-4`` s:
+  ``tau = dt / (1 - decay)``, ``r = tau_mem / dt``, ``w_in = tau_syn / dt`` (so
+  ``braille_*.nir`` has ``r = 10``, ``w_in = 2.22``). These are ordinary NIR parameters with NIR's
+  meaning, read as they are: no special handling of ``r`` or ``w_in`` is needed or done.
 
 Lossless round trips
 --------------------
@@ -258,13 +262,45 @@ def _flatten_fits(start: int, end: int, rank: int) -> bool:
     return 0 <= start <= end < max(rank, 1)
 
 
+def flatten_subgraphs(ng: nir.NIRGraph) -> nir.NIRGraph:
+    """Inline nested NIR graphs (snnTorch writes ``RSynaptic`` as one): node ``g``'s ``x`` becomes ``g.x``.
+
+    An edge into ``g`` (or ``g.<input>``) goes to what the subgraph's Input feeds; an edge out of
+    ``g`` (or ``g.<output>``) leaves from what feeds its Output. Graph metadata of subgraphs is dropped.
+    """
+    if not any(isinstance(n, nir.NIRGraph) for n in ng.nodes.values()):
+        return ng
+    nodes: dict[str, nir.NIRNode] = {}
+    entries: dict[str, list[str]] = {}  # name an outer edge may use -> inner nodes it reaches
+    exits: dict[str, list[str]] = {}
+    inner_edges: list[tuple[str, str]] = []
+    for name, node in ng.nodes.items():
+        if not isinstance(node, nir.NIRGraph):
+            nodes[name] = node
+            continue
+        sub = flatten_subgraphs(node)
+        inputs = [n for n, x in sub.nodes.items() if isinstance(x, nir.Input)]
+        outputs = [n for n, x in sub.nodes.items() if isinstance(x, nir.Output)]
+        if len(inputs) != 1 or len(outputs) != 1:
+            raise UnsupportedError(f"node '{name}': a nested NIR graph needs one Input and one Output")
+        for inner, x in sub.nodes.items():
+            if inner not in inputs + outputs:
+                nodes[f"{name}.{inner}"] = x
+        feeds = [f"{name}.{t}" for s, t in sub.edges if s == inputs[0]]
+        fed_by = [f"{name}.{s}" for s, t in sub.edges if t == outputs[0]]
+        entries[name] = entries[f"{name}.{inputs[0]}"] = feeds
+        exits[name] = exits[f"{name}.{outputs[0]}"] = fed_by
+        inner_edges += [(f"{name}.{s}", f"{name}.{t}") for s, t in sub.edges
+                        if s not in inputs and t not in outputs]
+    edges = [(a, b) for s, t in ng.edges for a in exits.get(s, [s]) for b in entries.get(t, [t])]
+    return nir.NIRGraph(nodes=nodes, edges=edges + inner_edges, metadata=dict(ng.metadata or {}))
+
+
 def from_nir(ng: nir.NIRGraph) -> Graph:
-    """The IR graph of a flat NIR graph (validated)."""
+    """The IR graph of a NIR graph (nested graphs inlined; validated)."""
     if not isinstance(ng, nir.NIRGraph):
         raise ModelFormatError(f"top-level node is a {type(ng).__name__}, expected a NIRGraph")
-    for name, n in ng.nodes.items():
-        if isinstance(n, nir.NIRGraph):
-            raise UnsupportedError(f"node '{name}': nested NIR graphs are not supported (flatten it first)")
+    ng = flatten_subgraphs(ng)
     nodes = _Reader(ng).run()
     graph_meta = dict(ng.metadata or {})
     store = json.loads(_text(graph_meta.pop(_STORE))) if _STORE in graph_meta else {}

@@ -181,3 +181,17 @@ def test_nir_field_table_covers_every_population_field():
         assert not missing, (cls.__name__, missing)
         nir_cls = getattr(nir, cls.__name__)
         assert set(fields) <= {f.name for f in dataclasses.fields(nir_cls)}
+
+
+def test_nested_snntorch_style_subgraph_is_inlined_like_the_flat_export(shared_models, tmp_path):
+    flat = nir.read(shared_models / "braille_noDelay_noBias_subtract.nir")
+    sub = nir.NIRGraph(
+        nodes={"input": nir.Input(input_type={"input": np.array([40])}), "lif": flat.nodes["lif1.lif"],
+               "w_rec": flat.nodes["lif1.w_rec"], "output": nir.Output(output_type={"output": np.array([40])})},
+        edges=[("input", "lif"), ("lif", "w_rec"), ("w_rec", "lif"), ("lif", "output")])
+    nodes = {k: v for k, v in flat.nodes.items() if not k.startswith("lif1.")} | {"lif1": sub}
+    nested = nir.NIRGraph(nodes=nodes, edges=[("input", "fc1"), ("fc1", "lif1"), ("lif1", "fc2"), ("fc2", "lif2"),
+                                              ("lif2", "output")])
+    graph = nir_format.from_nir(nested)
+    assert graphs_equal(graph, load(shared_models / "braille_noDelay_noBias_subtract.nir"))
+    assert graph.recurrent_edges() == {("lif1.w_rec", "lif1.lif")}
