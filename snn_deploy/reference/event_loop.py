@@ -15,6 +15,11 @@ when the neuron is touched again). The loop handles one *instant* ``t`` at a tim
 
 Finally the crossing of every touched neuron is predicted again. Spikes reach their targets at the
 emission time plus the synapse delay: there is no hidden time step.
+
+A ``CoupledLIF`` population is one *block* (:mod:`snn_deploy.reference.coupled`): its neurons share
+one update time and one prediction, keyed by the block's first neuron. A block's prediction covers a
+window of grid steps; when it finds no crossing the heap gets a *re-check* event at the window's end,
+unless the block has settled at a rest state below threshold (with ``t_end = inf``).
 """
 from __future__ import annotations
 
@@ -23,11 +28,12 @@ import math
 import numba
 import numpy as np
 
+from snn_deploy.reference import coupled
 from snn_deploy.reference.neuron_ode import JUMP_I, JUMP_V, THETA, V_RESET, first_crossing, state_after
 
 # heap rows: (time, sequence number, kind, neuron, weight, version)
 _TIME, _SEQ, _KIND, _IDX, _WEIGHT, _VER = range(6)
-_CROSSING, _PULSE = 0.0, 1.0
+_CROSSING, _PULSE, _RECHECK = 0.0, 1.0, 2.0
 
 #: statuses returned by :func:`run_sample`
 OK, TOO_MANY_EVENTS, ZENO = 0, 1, 2
@@ -95,9 +101,98 @@ def _reset(v: float, p: np.ndarray, subtract: bool) -> float:
     return v - p[THETA] if subtract else p[V_RESET]
 
 
+@numba.njit(cache=True, inline="always")
+def _key(n: int, blocks) -> int:
+    """The neuron that holds the update time and prediction of ``n``: itself, or its block's first neuron."""
+    b = blocks[0][n]
+    return n if b < 0 else blocks[1][b]
+
+
+@numba.njit(cache=True)
+def _block(b: int, blocks):
+    """``(first neuron, size, M, propagators, h, rest state)`` of block ``b``."""
+    _, first, size, h, mats, mat_off, pows, pow_off, rests, rest_off = blocks
+    d = 2 * size[b] + 1
+    m = mats[mat_off[b]:mat_off[b] + d * d].reshape((d, d))
+    powers = pows[pow_off[b]:pow_off[b] + coupled.POWERS * d * d].reshape((coupled.POWERS, d, d))
+    return first[b], size[b], m, powers, h[b], rests[rest_off[b]:rest_off[b] + d]
+
+
+@numba.njit(cache=True)
+def _block_state(b: int, blocks, i_state: np.ndarray, v_state: np.ndarray, s: float) -> np.ndarray:
+    """The block's state ``[I; v; 1]`` ``s`` seconds after its last update."""
+    first, n, m, powers, h, _ = _block(b, blocks)
+    x = np.ones(2 * n + 1)
+    x[:n] = i_state[first:first + n]
+    x[n:2 * n] = v_state[first:first + n]
+    return coupled.advance(m, powers, h, x, s) if s > 0.0 else x
+
+
+@numba.njit(cache=True)
+def _advance(n: int, t: float, params, blocks, i_state, v_state, t_last) -> None:
+    """Bring neuron ``n`` (its whole block, if coupled) to time ``t``."""
+    key = _key(n, blocks)
+    if t_last[key] >= t:
+        return
+    b = blocks[0][n]
+    if b < 0:
+        i_state[n], v_state[n] = state_after(i_state[n], v_state[n], t - t_last[n], params[n])
+        t_last[n] = t
+        return
+    first, size = blocks[1][b], blocks[2][b]
+    x = _block_state(b, blocks, i_state, v_state, t - t_last[key])
+    i_state[first:first + size] = x[:size]
+    v_state[first:first + size] = x[size:2 * size]
+    t_last[first:first + size] = t
+
+
+@numba.njit(cache=True)
+def _predict(key: int, t: float, t_end: float, params, spiking, blocks, i_state, v_state) -> tuple[float, float, int]:
+    """Next event of neuron or block ``key`` (updated at ``t``): ``(time, kind, neuron)``; time ``inf`` if none."""
+    b = blocks[0][key]
+    if b < 0:
+        if not spiking[key]:
+            return math.inf, _CROSSING, key
+        return t + first_crossing(i_state[key], v_state[key], t_end - t, t, params[key]), _CROSSING, key
+    first, n, m, powers, h, rest = _block(b, blocks)
+    x = _block_state(b, blocks, i_state, v_state, 0.0)
+    s, j = coupled.predict(m, powers, h, x, params[first:first + n, THETA], spiking[first:first + n], t_end - t, t)
+    if j >= 0:
+        return t + s, _CROSSING, first + j
+    if s == math.inf:
+        return math.inf, _RECHECK, key
+    if t_end == math.inf and not np.isnan(rest[0]):
+        settled = np.abs(x - rest).max() <= 1e-12 * (1.0 + np.abs(rest).max())
+        below = True
+        for k in range(n):
+            if spiking[first + k] and rest[n + k] >= params[first + k, THETA]:
+                below = False
+        if settled and below:
+            return math.inf, _RECHECK, key
+    return t + s, _RECHECK, key
+
+
+@numba.njit(cache=True)
+def _probe(t: float, probe_neurons, params, blocks, i_state, v_state, t_last, out_i, out_v) -> None:
+    """State of ``probe_neurons`` at ``t`` (no update of the simulation state)."""
+    last_block = -1
+    x = np.empty(0)
+    for j in range(probe_neurons.size):
+        n = probe_neurons[j]
+        b = blocks[0][n]
+        if b < 0:
+            out_i[j], out_v[j] = state_after(i_state[n], v_state[n], t - t_last[n], params[n])
+            continue
+        first, size = blocks[1][b], blocks[2][b]
+        if b != last_block:
+            x = _block_state(b, blocks, i_state, v_state, t - t_last[first])
+            last_block = b
+        out_i[j], out_v[j] = x[n - first], x[size + n - first]
+
+
 @numba.njit(cache=True)
 def run_sample(
-    params: np.ndarray, spiking: np.ndarray, subtract: np.ndarray, recorded: np.ndarray,
+    params: np.ndarray, spiking: np.ndarray, subtract: np.ndarray, recorded: np.ndarray, blocks,
     n_inputs: int, indptr: np.ndarray, target: np.ndarray, delay_s: np.ndarray, weight: np.ndarray,
     in_unit: np.ndarray, in_time: np.ndarray, t_end: float,
     probe_times: np.ndarray, probe_neurons: np.ndarray, max_events: int,
@@ -105,8 +200,9 @@ def run_sample(
     """Simulate one sample; returns ``(status, spike_neuron, spike_time, probe_i, probe_v)``.
 
     ``indptr/target/delay_s/weight`` is the fan-out (CSR over source units: the ``n_inputs`` input units,
-    then the neurons). Input events must be sorted by time. Probes give the state just before the
-    events at each probe time (the left limit).
+    then the neurons). ``blocks`` describes the coupled populations (see ``EventNetwork.blocks``).
+    Input events must be sorted by time. Probes give the state just before the events at each probe
+    time (the left limit).
     """
     n_neurons = params.shape[0]
     i_state = np.zeros(n_neurons)
@@ -133,44 +229,60 @@ def run_sample(
     n_probed = 0
     events = 0
 
+    # every neuron (block) gets its first prediction at t = 0, as if touched there
     for n in range(n_neurons):
-        if spiking[n]:
-            s = first_crossing(0.0, 0.0, t_end, 0.0, params[n])
-            if s < math.inf:
-                heap = _push(heap, size, s, seq, _CROSSING, n, 0.0, 0)
-                size += 1
-                seq += 1
-
+        key = _key(n, blocks)
+        if not touched[key]:
+            touched[key] = True
+            touched_list[n_touched] = key
+            n_touched += 1
+    t = 0.0
     p_in = 0
     while True:
-        while size > 0 and heap[0, _KIND] == _CROSSING and heap[0, _VER] != version[int(heap[0, _IDX])]:
+        # 4. predict the next crossing of every neuron (block) touched at the last instant
+        for j in range(n_touched):
+            key = touched_list[j]
+            touched[key] = False
+            version[key] += 1
+            t_next, kind, n = _predict(key, t, t_end, params, spiking, blocks, i_state, v_state)
+            if t_next < math.inf:
+                heap = _push(heap, size, t_next, seq, kind, n, 0.0, version[key])
+                size += 1
+                seq += 1
+        n_touched = 0
+
+        while size > 0 and heap[0, _KIND] != _PULSE and heap[0, _VER] != version[_key(int(heap[0, _IDX]), blocks)]:
             _pop(heap, size)
             size -= 1
         t = heap[0, _TIME] if size > 0 else math.inf
         if p_in < in_time.size and in_time[p_in] < t:
             t = in_time[p_in]
         while n_probed < probe_times.size and probe_times[n_probed] <= min(t, t_end):
-            for j in range(probe_neurons.size):
-                n = probe_neurons[j]
-                probe_i[n_probed, j], probe_v[n_probed, j] = state_after(
-                    i_state[n], v_state[n], probe_times[n_probed] - t_last[n], params[n])
+            _probe(probe_times[n_probed], probe_neurons, params, blocks, i_state, v_state, t_last,
+                   probe_i[n_probed], probe_v[n_probed])
             n_probed += 1
         if t > t_end or t == math.inf:
             break
 
-        # 1. predicted crossings at t fire; pulses due at t are collected
+        # 1. predicted crossings at t fire; pulses due at t are collected; blocks due a re-check are touched
         n_fire = 0
         while size > 0 and heap[0, _TIME] == t:
             kind, n = heap[0, _KIND], int(heap[0, _IDX])
-            if kind == _CROSSING:
-                if heap[0, _VER] == version[n]:
-                    fire_list[n_fire] = n
-                    n_fire += 1
-            else:
+            if kind == _PULSE:
                 if n_pending == pending.shape[0]:
                     pending = _grow(pending)
                 pending[n_pending, 0], pending[n_pending, 1] = n, heap[0, _WEIGHT]
                 n_pending += 1
+            elif heap[0, _VER] == version[_key(n, blocks)]:
+                if kind == _CROSSING:
+                    fire_list[n_fire] = n
+                    n_fire += 1
+                else:
+                    _advance(n, t, params, blocks, i_state, v_state, t_last)
+                    if not touched[n]:
+                        touched[n] = True
+                        touched_list[n_touched] = n
+                        n_touched += 1
             _pop(heap, size)
             size -= 1
         n_in_now = 0
@@ -180,12 +292,12 @@ def run_sample(
         p_in += n_in_now
         fired = np.sort(fire_list[:n_fire])
         for n in fired:
-            i_state[n], _ = state_after(i_state[n], v_state[n], t - t_last[n], params[n])
+            _advance(n, t, params, blocks, i_state, v_state, t_last)
             v_state[n] = _reset(params[n, THETA], params[n], subtract[n])
-            t_last[n] = t
-            if not touched[n]:
-                touched[n] = True
-                touched_list[n_touched] = n
+            key = _key(n, blocks)
+            if not touched[key]:
+                touched[key] = True
+                touched_list[n_touched] = key
                 n_touched += 1
         # source units spiking now: the inputs at t, then the neurons fired in step 1 (ascending)
         emitters = np.concatenate((sources, fired + n_inputs))
@@ -222,18 +334,17 @@ def run_sample(
             n_round = 0
             for j in range(n_current):
                 n, w = int(current[j, 0]), current[j, 1]
-                if t_last[n] < t:
-                    i_state[n], v_state[n] = state_after(i_state[n], v_state[n], t - t_last[n], params[n])
-                    t_last[n] = t
+                _advance(n, t, params, blocks, i_state, v_state, t_last)
                 i_state[n] += params[n, JUMP_I] * w
                 v_state[n] += params[n, JUMP_V] * w
                 if not in_round[n]:
                     in_round[n] = True
                     round_list[n_round] = n
                     n_round += 1
-                if not touched[n]:
-                    touched[n] = True
-                    touched_list[n_touched] = n
+                key = _key(n, blocks)
+                if not touched[key]:
+                    touched[key] = True
+                    touched_list[n_touched] = key
                     n_touched += 1
             # 3. threshold tests in ascending neuron order; the spikes are the next round's emitters
             candidates = np.sort(round_list[:n_round])
@@ -248,23 +359,8 @@ def run_sample(
                     v_state[n] = _reset(v_state[n], params[n], subtract[n])
             emitters = fire_list[:n_emit].copy()
 
-        # 4. predict the next crossing of every neuron touched at this instant
-        for j in range(n_touched):
-            n = touched_list[j]
-            touched[n] = False
-            version[n] += 1
-            if spiking[n]:
-                s = first_crossing(i_state[n], v_state[n], t_end - t, t, params[n])
-                if s < math.inf:
-                    heap = _push(heap, size, t + s, seq, _CROSSING, n, 0.0, version[n])
-                    size += 1
-                    seq += 1
-        n_touched = 0
-
     while n_probed < probe_times.size:
-        for j in range(probe_neurons.size):
-            n = probe_neurons[j]
-            probe_i[n_probed, j], probe_v[n_probed, j] = state_after(
-                i_state[n], v_state[n], probe_times[n_probed] - t_last[n], params[n])
+        _probe(probe_times[n_probed], probe_neurons, params, blocks, i_state, v_state, t_last,
+               probe_i[n_probed], probe_v[n_probed])
         n_probed += 1
     return OK, out_neuron[:n_out], out_time[:n_out], probe_i, probe_v

@@ -18,6 +18,8 @@ CubaLIF, tau_syn = 0       0          1/tau_mem  0            (v_leak + r w_in b
 LIF, LI                    0          1/tau_mem  0            (v_leak + r b)/tau_mem             0            0, r/tau_mem
 IF                         0          0          0            r b                                0            0, r
 =========================  =========  =========  ===========  =================================  ===========  ======================
+
+A ``CoupledLIF`` has the rows of a CubaLIF and becomes a *block* (:mod:`snn_deploy.reference.coupled`).
 """
 from __future__ import annotations
 
@@ -26,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from snn_deploy.errors import UnsupportedError
+from snn_deploy.reference import coupled
 from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.nodes import IF, LI, LIF, CoupledLIF, CubaLIF, Input, Population, Projection
 from snn_deploy.reference.neuron_ode import (
@@ -48,6 +51,7 @@ class EventNetwork:
     weight: np.ndarray          # float64
     offsets: dict[str, tuple[int, int]]  # population -> (first neuron, neuron count)
     shapes: dict[str, tuple[int, ...]]   # population -> shape
+    blocks: tuple                        # coupled populations, see :func:`_blocks`
 
     def neuron_slice(self, population: str) -> slice:
         start, size = self.offsets[population]
@@ -92,6 +96,36 @@ def _check_reset(name: str, pop: Population, table: np.ndarray) -> None:
         raise UnsupportedError(f"node '{name}': reset by subtraction needs v_threshold > 0 (else one spike never ends)")
     if pop.reset_mode == "to_value" and np.any(table[:, V_RESET] >= table[:, THETA]):
         raise UnsupportedError(f"node '{name}': reset to v_reset needs v_reset < v_threshold (else it fires for ever)")
+
+
+def _blocks(n_neurons: int, coupled_pops: list[tuple[int, np.ndarray, np.ndarray]]) -> tuple:
+    """The event loop's description of the coupled populations, from ``(first neuron, rows, coupling)``:
+
+    ``(block_of [neurons] (-1: uncoupled), first [B], size [B], h_s [B], M flat, M offsets,
+    propagators flat, propagator offsets, rest states flat (NaN: no stable rest), rest offsets)``.
+    """
+    block_of = np.full(n_neurons, -1, dtype=np.int64)
+    first, size, h_s, mats, pows, rests = [], [], [], [], [], []
+    for b, (start, table, coupling) in enumerate(coupled_pops):
+        block_of[start:start + table.shape[0]] = b
+        m = coupled.block_matrix(table, coupling)
+        h = coupled.grid_step_s(m)
+        rest = coupled.rest_state(m)
+        first.append(start)
+        size.append(table.shape[0])
+        h_s.append(h)
+        mats.append(m.ravel())
+        pows.append(coupled.propagators(m, h).ravel())
+        rests.append(np.full(m.shape[0], np.nan) if rest is None else rest)
+
+    def flat(parts: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        offsets = np.zeros(len(parts), dtype=np.int64)
+        if parts:
+            offsets[1:] = np.cumsum([p.size for p in parts])[:-1]
+        return (np.concatenate(parts) if parts else np.zeros(0)), offsets
+
+    return (block_of, np.array(first, dtype=np.int64), np.array(size, dtype=np.int64), np.array(h_s, dtype=float),
+            *flat(mats), *flat(pows), *flat(rests))
 
 
 def lower(graph: Graph) -> EventNetwork:
@@ -143,12 +177,14 @@ def lower(graph: Graph) -> EventNetwork:
             total = total + constant[source]
         return Synapses.concat(parts), total
 
-    tables, fanout = [], []
+    tables, fanout, coupled_pops = [], [], []
     for name, pop in populations.items():
         incoming, in_constant = _summed_inputs(name)
         first = offsets[name][0]
         fanout.append(Synapses(incoming.pre, incoming.post + first, incoming.weight, incoming.delay_s))
         tables.append(_population_table(name, pop, in_constant))
+        if isinstance(pop, CoupledLIF):
+            coupled_pops.append((first, tables[-1], pop.coupling))
     synapses = Synapses.concat(fanout).merged()
     indptr = np.zeros(start + 1, dtype=np.int64)
     np.cumsum(np.bincount(synapses.pre, minlength=start), out=indptr[1:])
@@ -159,4 +195,5 @@ def lower(graph: Graph) -> EventNetwork:
                                  for p in populations.values()]),
         n_inputs=n_inputs, indptr=indptr, target=synapses.post, delay_s=synapses.delay_s, weight=synapses.weight,
         offsets=offsets, shapes={name: shapes[name] for name in populations},
+        blocks=_blocks(start - n_inputs, coupled_pops),
     )

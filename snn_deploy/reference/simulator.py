@@ -70,17 +70,22 @@ def recorded_populations(graph: Graph, record: Record) -> list[str]:
 
 
 def _check_finite_run(network: EventNetwork) -> None:
-    """Without ``t_end_s`` a neuron whose resting potential lies above threshold would fire for ever."""
+    """Without ``t_end_s`` every neuron must settle below threshold without input (else it fires for ever)."""
     p = network.params
     k = p[:, K0] + p[:, G] * p[:, I_INF]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        rest = np.where(p[:, BETA] > 0, k / np.where(p[:, BETA] > 0, p[:, BETA], 1.0), np.where(k > 0, np.inf, -np.inf))
-    tonic = network.spiking & (rest > p[:, THETA])
+    beta = np.where(p[:, BETA] > 0, p[:, BETA], 1.0)
+    rest = np.where(p[:, BETA] > 0, k / beta, np.where(k > 0, np.inf, -np.inf))
+    _, first, size, _, _, _, _, _, rests, rest_off = network.blocks
+    for b in range(first.size):
+        n = int(size[b])
+        rest[first[b]:first[b] + n] = rests[rest_off[b] + n:rest_off[b] + 2 * n]  # NaN: no stable rest
+    tonic = network.spiking & ~(rest < p[:, THETA])
     if np.any(tonic):
-        first = int(np.argmax(tonic))
-        name = next(n for n, (s, c) in network.offsets.items() if s <= first < s + c)
+        first_tonic = int(np.argmax(tonic))
+        name = next(n for n, (s, c) in network.offsets.items() if s <= first_tonic < s + c)
         raise UnsupportedError(
-            f"node '{name}': a neuron rests above threshold and fires for ever without input; pass t_end_s")
+            f"node '{name}': a neuron does not settle below threshold without input (it may fire for ever); "
+            "pass t_end_s")
 
 
 def _run(
@@ -104,7 +109,8 @@ def _run(
     for b in range(events.batch):
         unit, time_s = events.for_sample(b)
         status, neuron, spike_t, p_i, p_v = run_sample(
-            network.params, network.spiking, network.subtract, recorded, network.n_inputs, network.indptr,
+            network.params, network.spiking, network.subtract, recorded, network.blocks, network.n_inputs,
+            network.indptr,
             network.target, network.delay_s, network.weight, unit, time_s, t_end, probe_times_s, probe_neurons,
             max_events,
         )
