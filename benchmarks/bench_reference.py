@@ -1,0 +1,255 @@
+"""Exact reference simulator: input events per second, and spike-time error against fixed-grid integration.
+
+Networks are ``n_in`` Poisson inputs -> Dense -> CubaLIF(``n_hidden``) -> Dense -> CubaLIF(10) (subtractive
+reset, ``tau_syn = 5 ms``, ``tau_mem = 10 ms``). Throughput is input events (and synaptic events: every
+delivered pulse, input and hidden) per wall second of :func:`snn_deploy.reference.simulator.simulate`.
+
+Accuracy: the same network and input are integrated on a fixed grid ``dt = f * min(tau)`` for
+``f = 1e-4, 1e-5, 1e-6`` with the exact exponential step (:func:`grid_simulate`); the spike times of both
+populations are compared with the reference's. Input times are multiples of the coarsest grid step, so
+every grid holds them exactly; the grid's remaining errors are the threshold crossing (linear
+interpolation between grid points, O(dt^2)) and the reset and hidden-spike delivery on the next grid point
+(O(dt)), so the difference must shrink ~10x per row if the reference is exact. With ``brian2`` importable
+(``pip install brian2``; not a project dependency) the same network is run by brian2 (numpy target, its
+exact-linear ``state_update`` on its own grid) and compared the same way.
+
+    .venv/bin/python benchmarks/bench_reference.py [--quick]
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+import numba
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import best_of, markdown_table, write_results  # noqa: E402
+
+from snn_deploy.ir import CubaLIF, Dense, Graph, Input, Output  # noqa: E402
+from snn_deploy.reference.simulator import simulate  # noqa: E402
+from snn_deploy.spikes import SpikeEvents  # noqa: E402
+
+TAU_SYN_S = 5e-3
+TAU_MEM_S = 1e-2
+V_THRESHOLD = 1.0
+N_OUT = 10
+RATE_HZ = 50.0
+GRID_FRACTIONS = (1e-4, 1e-5, 1e-6)
+#: input times are multiples of this (the coarsest grid step), so every grid holds them exactly
+INPUT_GRID_S = GRID_FRACTIONS[0] * min(TAU_SYN_S, TAU_MEM_S)
+
+
+def network(n_in: int, n_hidden: int, rng: np.random.Generator) -> tuple[Graph, list[np.ndarray]]:
+    """The benchmark graph (weights scaled for hidden rates of a few tens of Hz) and its two weight matrices."""
+    weights = [rng.normal(0.6, 1.0, (n_hidden, n_in)) * 0.04 / np.sqrt(n_in / 100),
+               rng.normal(0.6, 1.0, (N_OUT, n_hidden)) * 0.08 / np.sqrt(n_hidden / 100)]
+    lif = {"tau_syn_s": TAU_SYN_S, "tau_mem_s": TAU_MEM_S, "v_threshold": V_THRESHOLD, "reset_mode": "subtract"}
+    graph = Graph(
+        nodes={"in": Input((n_in,)), "fc0": Dense(weights[0]), "hidden": CubaLIF.create(n_hidden, **lif),
+               "fc1": Dense(weights[1]), "out": CubaLIF.create(N_OUT, **lif), "output": Output((N_OUT,))},
+        edges=(("in", "fc0"), ("fc0", "hidden"), ("hidden", "fc1"), ("fc1", "out"), ("out", "output")),
+    )
+    return graph, weights
+
+
+def poisson_events(batch: int, n_in: int, t_end_s: float, rng: np.random.Generator) -> SpikeEvents:
+    """Poisson input at ``RATE_HZ`` per unit on the ``INPUT_GRID_S`` lattice (at most one event per unit and slot)."""
+    slots = int(round(t_end_s / INPUT_GRID_S))
+    p = RATE_HZ * INPUT_GRID_S
+    count = rng.binomial(batch * n_in * slots, p)
+    flat = np.unique(rng.integers(0, batch * n_in * slots, count))
+    sample, rest = np.divmod(flat, n_in * slots)
+    unit, slot = np.divmod(rest, slots)
+    return SpikeEvents(sample, unit, slot * INPUT_GRID_S, batch, n_in)
+
+
+@numba.njit(cache=True)
+def _grid_run(in_step, in_unit, w0, w1, steps, dt_s, decay_i, decay_v, i_to_v, jump_i):  # pragma: no cover
+    """Exact-exponential step of both CubaLIF layers; spikes at the linearly interpolated crossing time."""
+    n_hidden, n_out = w0.shape[0], w1.shape[0]
+    sizes = (n_hidden, n_out)
+    cur = [np.zeros(n_hidden), np.zeros(n_out)]
+    mem = [np.zeros(n_hidden), np.zeros(n_out)]
+    pending = np.zeros(n_hidden, np.bool_)
+    spike_layer, spike_unit, spike_time = [0], [0], [0.0]
+    e = 0
+    n_events = in_step.size
+    for k in range(steps + 1):
+        # input pulses at t_k, then hidden spikes of (t_{k-1}, t_k] delivered at t_k
+        while e < n_events and in_step[e] == k:
+            for j in range(n_hidden):
+                cur[0][j] += jump_i * w0[j, in_unit[e]]
+            e += 1
+        for h in range(n_hidden):
+            if pending[h]:
+                for j in range(n_out):
+                    cur[1][j] += jump_i * w1[j, h]
+                pending[h] = False
+        if k == steps:
+            break
+        for layer in range(2):
+            i, v = cur[layer], mem[layer]
+            for j in range(sizes[layer]):
+                v_next = v[j] * decay_v + i[j] * i_to_v
+                i[j] *= decay_i
+                if v_next > V_THRESHOLD:
+                    frac = (V_THRESHOLD - v[j]) / (v_next - v[j]) if v_next != v[j] else 1.0
+                    spike_layer.append(layer)
+                    spike_unit.append(j)
+                    spike_time.append((k + frac) * dt_s)
+                    v_next -= V_THRESHOLD
+                    if layer == 0:
+                        pending[j] = True
+                v[j] = v_next
+    return np.array(spike_layer[1:]), np.array(spike_unit[1:]), np.array(spike_time[1:])
+
+
+def grid_simulate(events: SpikeEvents, weights: list[np.ndarray], t_end_s: float, dt_s: float
+                  ) -> tuple[list[SpikeEvents], float]:
+    """Fixed-grid integration of sample 0: exact over each step, ``I(t+dt) = e^{-dt/tau_syn} I`` and
+
+    ``v(t+dt) = e^{-dt/tau_mem} v + r I (e^{-beta dt} - e^{-alpha dt}) / (tau_mem (alpha - beta))``;
+    a pulse of weight ``w`` adds ``w_in w / tau_syn`` to ``I`` (``r = w_in = 1``). Returns both layers' spikes
+    and the wall time.
+    """
+    unit, time_s = events.for_sample(0)
+    in_step = np.rint(time_s / dt_s).astype(np.int64)
+    alpha, beta = 1 / TAU_SYN_S, 1 / TAU_MEM_S
+    decay_i, decay_v = np.exp(-alpha * dt_s), np.exp(-beta * dt_s)
+    i_to_v = (decay_v - decay_i) / (TAU_MEM_S * (alpha - beta))
+    steps = int(round(t_end_s / dt_s))
+    start = time.perf_counter()
+    layer, neuron, spike_t = _grid_run(in_step, unit, weights[0], weights[1], steps, dt_s, decay_i, decay_v,
+                                       i_to_v, 1 / TAU_SYN_S)
+    seconds = time.perf_counter() - start
+    sizes = (weights[0].shape[0], N_OUT)
+    return [SpikeEvents(np.zeros(int((layer == k).sum())), neuron[layer == k], spike_t[layer == k], 1, sizes[k])
+            for k in range(2)], seconds
+
+
+def brian2_simulate(events: SpikeEvents, weights: list[np.ndarray], t_end_s: float, dt_s: float
+                    ) -> tuple[list[SpikeEvents], float] | None:
+    """The same network in brian2 (numpy target, exact linear state update, its own grid ``dt_s``)."""
+    try:
+        import brian2 as b2
+    except ImportError:
+        return None
+    b2.prefs.codegen.target = "numpy"
+    b2.start_scope()
+    b2.defaultclock.dt = dt_s * b2.second
+    unit, time_s = events.for_sample(0)
+    source = b2.SpikeGeneratorGroup(weights[0].shape[1], unit, time_s * b2.second, dt=dt_s * b2.second)
+    model = """dI/dt = -I / tau_syn : 1
+               dv/dt = (-v + I) / tau_mem : 1"""
+    layers = [b2.NeuronGroup(w.shape[0], model, threshold="v > 1", reset="v -= 1", method="exact",
+                             namespace={"tau_syn": TAU_SYN_S * b2.second, "tau_mem": TAU_MEM_S * b2.second})
+              for w in weights]
+    synapses = []
+    for pre, post, w in zip([source, layers[0]], layers, weights):
+        syn = b2.Synapses(pre, post, "w : 1", on_pre="I_post += w")
+        post_idx, pre_idx = np.nonzero(np.ones_like(w, dtype=bool))
+        syn.connect(i=pre_idx, j=post_idx)
+        syn.w = w[post_idx, pre_idx] / TAU_SYN_S
+        synapses.append(syn)
+    monitors = [b2.SpikeMonitor(layer) for layer in layers]
+    net = b2.Network(source, *layers, *synapses, *monitors)
+    start = time.perf_counter()
+    net.run(t_end_s * b2.second)
+    seconds = time.perf_counter() - start
+    return [SpikeEvents(np.zeros(len(m.i)), np.asarray(m.i), np.asarray(m.t / b2.second), 1, layer.N)
+            for m, layer in zip(monitors, layers)], seconds
+
+
+def spike_time_errors(ours: SpikeEvents, theirs: SpikeEvents) -> tuple[float, float, int]:
+    """(max, mean) |time difference| over neurons with equal spike counts, and how many neurons differ in count."""
+    diffs, mismatched = [], 0
+    for n in range(ours.units):
+        a, b = ours.time_s[ours.unit == n], theirs.time_s[theirs.unit == n]
+        if a.size != b.size:
+            mismatched += 1
+            continue
+        diffs.append(np.abs(np.sort(a) - np.sort(b)))
+    d = np.concatenate(diffs) if diffs else np.zeros(0)
+    return (float(d.max()) if d.size else 0.0), (float(d.mean()) if d.size else 0.0), mismatched
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer, smaller sizes and a shorter accuracy run")
+    args = parser.parse_args()
+    rng = np.random.default_rng(0)
+    sizes = [(100, 100, 4)] if args.quick else [(100, 100, 16), (300, 300, 8), (1000, 1000, 4)]
+    t_end_s = 0.2 if args.quick else 1.0
+
+    speed_rows, speed = [], []
+    for n_in, n_hidden, batch in sizes:
+        graph, _ = network(n_in, n_hidden, rng)
+        events = poisson_events(batch, n_in, t_end_s, rng)
+        seconds, spikes = best_of(lambda: simulate(graph, events, t_end_s=t_end_s, record="all"),
+                                  1 if args.quick else 2)
+        n_input = events.time_s.size
+        hidden = spikes["hidden"].time_s.size
+        synaptic = n_input * n_hidden + hidden * N_OUT
+        rate = hidden / (batch * n_hidden * t_end_s)
+        speed_rows.append([f"{n_in}-{n_hidden}-{N_OUT}", batch, n_input, f"{rate:.1f}", seconds,
+                           f"{n_input / seconds:.3g}", f"{synaptic / seconds:.3g}"])
+        speed.append({"n_in": n_in, "n_hidden": n_hidden, "batch": batch, "t_end_s": t_end_s,
+                      "input_events": n_input, "hidden_rate_hz": rate, "synaptic_events": synaptic,
+                      "seconds": seconds, "input_events_per_s": n_input / seconds,
+                      "synaptic_events_per_s": synaptic / seconds})
+
+    # accuracy: one sample of the smallest network
+    n_in, n_hidden = 100, 100
+    t_acc_s = 0.05 if args.quick else 0.2
+    graph, weights = network(n_in, n_hidden, np.random.default_rng(1))
+    events = poisson_events(1, n_in, t_acc_s, np.random.default_rng(2))
+    ref_seconds, ref = best_of(lambda: simulate(graph, events, t_end_s=t_acc_s, record="all"), 1)
+    reference = [ref["hidden"], ref["out"]]
+    acc_rows, accuracy = [], []
+    dt_min = min(TAU_SYN_S, TAU_MEM_S)
+
+    def compare(engine: str, fraction: float, theirs: list[SpikeEvents], seconds: float) -> None:
+        errs = [spike_time_errors(r, g) for r, g in zip(reference, theirs)]
+        max_err = max(e[0] for e in errs)
+        n_spikes = sum(r.time_s.size for r in reference)
+        mean_err = sum(e[1] * r.time_s.size for e, r in zip(errs, reference)) / max(n_spikes, 1)
+        mismatched = sum(e[2] for e in errs)
+        acc_rows.append([engine, f"{fraction:g}", f"{fraction * dt_min:.1e}", seconds, f"{max_err:.2e}",
+                         f"{mean_err:.2e}", mismatched])
+        accuracy.append({"engine": engine, "dt_fraction_of_tau": fraction, "dt_s": fraction * dt_min,
+                         "seconds": seconds, "max_abs_error_s": max_err, "mean_abs_error_s": mean_err,
+                         "neurons_with_other_spike_count": mismatched})
+
+    acc_rows.append(["snn-deploy reference (exact)", "-", "-", ref_seconds, "-", "-", "-"])
+    grid_simulate(events, weights, t_acc_s, INPUT_GRID_S)  # compile the kernel outside the timing
+    for fraction in GRID_FRACTIONS:
+        compare("fixed grid, exact step", fraction, *grid_simulate(events, weights, t_acc_s, fraction * dt_min))
+    brian2_note = None
+    for fraction in GRID_FRACTIONS[:2]:
+        run = brian2_simulate(events, weights, t_acc_s, fraction * dt_min)
+        if run is None:
+            brian2_note = "brian2 not importable: `.venv/bin/pip install brian2` to add its rows"
+            break
+        compare("brian2 (numpy, exact)", fraction, *run)
+
+    n_ref = sum(r.time_s.size for r in reference)
+    print(f"exact reference throughput, Poisson {RATE_HZ:g} Hz inputs, {t_end_s} s per sample")
+    print(markdown_table(["network", "batch", "input events", "hidden rate Hz", "seconds", "input events/s",
+                          "synaptic events/s"], speed_rows))
+    print(f"\nspike times vs the exact reference ({n_ref} spikes, network {n_in}-{n_hidden}-{N_OUT}, "
+          f"{t_acc_s} s; errors over neurons with equal spike counts)")
+    print(markdown_table(["engine", "dt / tau", "dt s", "seconds", "max |dt_spike| s", "mean |dt_spike| s",
+                          "neurons with other count"], acc_rows))
+    if brian2_note:
+        print(f"\n{brian2_note}")
+    path = write_results("bench_reference", {"throughput": speed, "accuracy": accuracy, "reference_spikes": n_ref,
+                                             "reference_seconds": ref_seconds, "brian2_note": brian2_note,
+                                             "quick": args.quick})
+    print(f"\nwrote {path}")
+
+
+if __name__ == "__main__":
+    main()
