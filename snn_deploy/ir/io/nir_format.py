@@ -120,7 +120,7 @@ def _record_array(hints: dict[str, Any], nir_field: str, array: np.ndarray, ir_s
         hints.setdefault("arrays", {})[nir_field] = {"dtype": array.dtype.str, "shape": list(array.shape)}
 
 
-def _foreign_metadata(value: Any) -> dict[str, Any]:
+def _foreign_metadata(value: Any) -> Any:
     """NIR metadata from another tool, with bytes decoded (kept under ``metadata["nir"]["metadata"]``)."""
     if isinstance(value, dict):
         return {str(k): _foreign_metadata(v) for k, v in value.items()}
@@ -404,7 +404,9 @@ class _Writer:
         if isinstance(node, Conv2d):
             bias = node.bias if node.bias is not None else np.zeros(node.weight.shape[0])
             padding: Any = ints(node.padding)
-            if hints.get("padding") in ("same", "valid"):
+            if hints.get("padding") == "valid" and node.padding == (0, 0) or (
+                    hints.get("padding") == "same" and node.stride == (1, 1)
+                    and np.array_equal(ints(node.padding) * 2, ints(node.dilation) * (ints(node.weight.shape[2:]) - 1))):
                 padding = hints["padding"]
             return nir.Conv2d(input_shape=ints(source_shape[1:]), weight=arr("weight", node.weight),
                               stride=ints(node.stride), padding=padding, dilation=ints(node.dilation),
@@ -414,7 +416,11 @@ class _Writer:
         if isinstance(node, SumPool2d):
             return nir.SumPool2d(kernel_size=ints(node.kernel_size), stride=ints(node.stride), padding=ints(node.padding))
         if isinstance(node, Flatten):
-            start, end = hints.get("flatten_dims", (node.start_dim, node.end_dim))
+            start, end = node.start_dim, node.end_dim
+            if "flatten_dims" in hints:  # batch-inclusive dims the file had, if they still mean these
+                original = tuple(hints["flatten_dims"])
+                if (original[0] - 1, original[1] - (original[1] > 0)) == (start, end):
+                    start, end = original
             return nir.Flatten(input_type={"input": ints(source_shape)}, start_dim=int(start), end_dim=int(end))
         if isinstance(node, Delay):
             return nir.Delay(delay=arr("delay", node.delay_s))

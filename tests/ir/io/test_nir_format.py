@@ -195,3 +195,22 @@ def test_nested_snntorch_style_subgraph_is_inlined_like_the_flat_export(shared_m
     graph = nir_format.from_nir(nested)
     assert graphs_equal(graph, load(shared_models / "braille_noDelay_noBias_subtract.nir"))
     assert graph.recurrent_edges() == {("lif1.w_rec", "lif1.lif")}
+
+
+def test_same_padding_becomes_explicit_and_is_written_back_as_same(tmp_path):
+    path = _write(tmp_path, {
+        "input": nir.Input(input_type={"input": np.array([1, 6, 6])}),
+        "conv": nir.Conv2d(input_shape=np.array([6, 6]), weight=np.ones((2, 1, 3, 3)), stride=np.array([1, 1]),
+                           padding="same", dilation=np.array([1, 1]), groups=1, bias=np.zeros(2)),
+        "if": nir.IF(r=np.ones((2, 6, 6)), v_threshold=np.ones((2, 6, 6))),
+        "output": nir.Output(output_type={"output": np.array([2, 6, 6])}),
+    }, [("input", "conv"), ("conv", "if"), ("if", "output")])
+    graph = load(path)
+    assert graph.nodes["conv"].padding == (1, 1) and graph.shapes()["conv"] == (2, 6, 6)
+    assert nir_format.to_nir(graph).nodes["conv"].padding == "same"
+    nodes = dict(graph.nodes)
+    nodes["conv"] = nodes["conv"].replace(padding=(0, 0))  # no longer 'same': written as numbers
+    nodes["if"] = IF.create((2, 4, 4), v_threshold=1.0)
+    nodes["output"] = Output((2, 4, 4))
+    changed = nir_format.to_nir(Graph(nodes, graph.edges)).nodes["conv"]
+    assert np.array_equal(changed.padding, [0, 0])
