@@ -152,3 +152,4 @@ def test_dense_bias_reaches_the_continuous_steady_state():
     deployment, result = _run(graph, 400, None)
     sigma = 64 * deployment.groups[0].vth / 1.0
     assert result.v["pop"][0, -1, 0] / sigma == pytest.approx(0.5, rel=0.02)
+    assert any("steady state" in note for note in deployment.report["notes"])

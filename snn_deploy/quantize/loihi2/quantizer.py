@@ -40,6 +40,8 @@ Weights
     ``-256..254``, since Lava zeroes the LSB; one sign: ``0..255``), mantissa ``round(X / 2^e)``,
     ``num_weight_bits = 8``. Using the full range gives the smallest rounding error (unlike a fixed
     ``127/128``-scaled choice, lava-nc issue #859). Values still out of range are clipped and COUNTED.
+    The weight entries of ``quantization.json`` compare these targets ``X`` (in units of ``2^e``-scaled
+    mantissas, with the folded thresholds) with the mantissas; biases likewise in integer units.
 
 Delays and latency
     Lava's Dense delivers one step late. Feed-forward paths are padded with ``DelayDense`` delays so that
@@ -291,6 +293,9 @@ def _build_float(graph, signals, latency, order, input_name, dt_s, spec):
         per_vth = n.gain / n.threshold
         w_max = max((float(np.max(np.abs(w) * per_vth[:, None])) for w, _ in merged[pop].values()), default=0.0)
         c = signals[pop].bias if signals[pop].bias is not None else np.zeros(n.threshold.size)
+        if np.any(c):
+            report["notes"].append(f"{pop}: the constant input of Dense biases became the neuron bias through the "
+                                   "synapse's steady state (exact in steady state, not in the synapse's transient)")
         bias_per_vth = 64 * (n.leak_drive + n.bias_gain * c) / n.threshold
         b_max = float(np.max(np.abs(bias_per_vth)))
         vth = VTH_TARGET
