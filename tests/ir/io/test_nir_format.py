@@ -45,6 +45,8 @@ def test_shared_model_survives_nir_ir_onnx_ir_nir_bit_for_bit(model, shared_mode
     assert graphs_equal(via_onnx, graph)
     save(via_onnx, tmp_path / "m.nir")
     assert graphs_equal(load(tmp_path / "m.nir"), graph)
+    save(graph, tmp_path / "again.nir")
+    assert (tmp_path / "again.nir").read_bytes() == (tmp_path / "m.nir").read_bytes()  # deterministic
     _assert_same_nir(nir.read(original), nir.read(tmp_path / "m.nir"))
 
 
