@@ -13,7 +13,7 @@ from snn_deploy.errors import UnsupportedError
 from snn_deploy.ir.graph import Graph
 from snn_deploy.reference.datasets import LatencyEncoding, load
 from snn_deploy.reference.decoding import accuracy
-from snn_deploy.reference.layered import LayeredNetwork, events_from_times, forward, times_from_events
+from snn_deploy.reference.layered import LayeredNetwork, events_from_times, first_output_spikes, times_from_events
 
 #: spikes per hidden neuron the uncapped layered pass allows; reaching it raises instead of cutting short
 EVALUATION_MAX_SPIKES = 64
@@ -22,12 +22,12 @@ EVALUATION_MAX_SPIKES = 64
 def layered_first_spikes(network: LayeredNetwork, input_times: np.ndarray) -> np.ndarray:
     """``[batch, classes]`` first output spike times; hidden layers uncapped up to :data:`EVALUATION_MAX_SPIKES`."""
     caps = (EVALUATION_MAX_SPIKES,) * (len(network.layers) - 1) + (1,)
-    spikes = forward(network, input_times, caps)
-    for index, layer in enumerate(network.layers[:-1]):
-        if spikes.saturated(index):
+    first, saturated = first_output_spikes(network, input_times, caps)
+    for layer, full in zip(network.layers[:-1], saturated):
+        if full:
             raise UnsupportedError(
                 f"layered engine: a neuron of '{layer.name}' fired {EVALUATION_MAX_SPIKES} times: evaluation cut short")
-    return spikes.first_spikes()
+    return first
 
 
 def graph_first_spikes(graph: Graph, input_times: np.ndarray) -> np.ndarray:

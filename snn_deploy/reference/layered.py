@@ -260,3 +260,18 @@ def events_from_times(times: np.ndarray) -> SpikeEvents:
     """:class:`SpikeEvents` from ``[batch, units, k]`` inf-padded spike times."""
     b, u, _ = np.nonzero(np.isfinite(times))
     return SpikeEvents(b, u, times[np.isfinite(times)], times.shape[0], times.shape[1])
+
+
+def first_output_spikes(network: LayeredNetwork, input_times: np.ndarray, max_spikes: int | tuple[int, ...],
+                        chunk: int = 256) -> tuple[np.ndarray, tuple[bool, ...]]:
+    """``[batch, neurons]`` first spike times of the last layer, ``chunk`` samples at a time (bounded memory).
+
+    Also returns, per layer, whether some neuron reached its cap. Samples are independent, so the result
+    equals one :func:`forward` over the whole batch.
+    """
+    firsts, saturated = [], np.zeros(len(network.layers), dtype=bool)
+    for start in range(0, input_times.shape[0], chunk):
+        spikes = forward(network, input_times[start:start + chunk], max_spikes)
+        firsts.append(spikes.first_spikes())
+        saturated |= [spikes.saturated(index) for index in range(len(network.layers))]
+    return np.concatenate(firsts), tuple(bool(s) for s in saturated)

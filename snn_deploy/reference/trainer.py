@@ -30,7 +30,7 @@ from snn_deploy.reference.datasets import Dataset, LatencyEncoding, load
 from snn_deploy.reference.decoding import accuracy
 from snn_deploy.reference.evaluation import layered_first_spikes
 from snn_deploy.reference.gradients import backward
-from snn_deploy.reference.layered import LayeredNetwork, forward
+from snn_deploy.reference.layered import LayeredNetwork, first_output_spikes, forward
 from snn_deploy.reference.losses import FirstSpikeLoss, SilencePenalty
 
 
@@ -203,7 +203,7 @@ def train(config: TrainConfig, seed: int, epochs: int | None = None,
             optimizer.step(params, grads, learning_rate)
             losses.append(loss * batch.size)
         network = network.with_weights([(p * scale,) for p in params])
-        epoch_accuracy = accuracy(forward(network, train_times, caps).first_spikes(), data.train_y)
+        epoch_accuracy = accuracy(first_output_spikes(network, train_times, caps)[0], data.train_y)
         if epoch_accuracy > best_accuracy:
             best_accuracy, best_epoch, best_params = epoch_accuracy, epoch, [p.copy() for p in params]
         history.loss.append(float(np.sum(losses) / n_train))

@@ -7,7 +7,9 @@ import pytest
 from snn_deploy.errors import UnsupportedError
 from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.nodes import CubaLIF, Dense, Input, Output
-from snn_deploy.reference.layered import LayeredNetwork, events_from_times, forward, times_from_events
+from snn_deploy.reference.layered import (
+    LayeredNetwork, events_from_times, first_output_spikes, forward, times_from_events,
+)
 from snn_deploy.reference.simulator import simulate
 from tests.reference.layered_networks import latency_inputs, skip_graph
 
@@ -75,3 +77,12 @@ def test_recurrent_edge_is_refused() -> None:
     graph = Graph({**graph.nodes, "rec": Dense(weight=np.eye(2))}, graph.edges + (("lif", "rec"), ("rec", "lif")))
     with pytest.raises(UnsupportedError, match="recurrent"):
         LayeredNetwork.from_graph(graph)
+
+
+def test_chunked_first_spikes_equal_one_pass() -> None:
+    network = LayeredNetwork.from_graph(skip_graph(2))
+    inputs = latency_inputs(2, batch=7, units=network.input_size)
+    first, saturated = first_output_spikes(network, inputs, (200, 200, 1), chunk=3)
+    whole = forward(network, inputs, (200, 200, 1))
+    np.testing.assert_array_equal(first, whole.first_spikes())
+    assert saturated == tuple(whole.saturated(i) for i in range(3))
