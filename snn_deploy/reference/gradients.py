@@ -143,46 +143,51 @@ class CausalGraph:
 
 def causal_graph(network: LayeredNetwork, spikes: LayeredSpikes, sample: int) -> CausalGraph:
     """Build :class:`CausalGraph` for ``sample`` (dense matrices: for small networks and tests)."""
-    ids = [(l, n, k) for l, t in enumerate(spikes.times) for n in range(t.shape[1])
-           for k in range(t.shape[2]) if np.isfinite(t[sample, n, k])]
-    ids.sort(key=lambda i: spikes.times[i[0]][sample, i[1], i[2]])
+    ids = sorted(((l, n, k) for l, t in enumerate(spikes.times) for n, k in zip(*np.nonzero(np.isfinite(t[sample])))),
+                 key=lambda i: spikes.times[i[0]][sample, i[1], i[2]])
+    ids = [(int(l), int(n), int(k)) for l, n, k in ids]
     position = {spike: p for p, spike in enumerate(ids)}
     offsets = np.cumsum([0] + [w.size for layer in network.layers for w in layer.weights])
-    first_weight = np.cumsum([0] + [len(layer.weights) for layer in network.layers])
+    first_projection = np.cumsum([0] + [len(layer.weights) for layer in network.layers])
     parents = np.zeros((len(ids), len(ids)))
     direct = np.zeros((len(ids), int(offsets[-1])))
-    for p, (l, n, k) in enumerate(ids):
-        layer = network.layers[l]
-        a, be, c, jp = layer.alpha[n], layer.beta[n], layer.gain[n], layer.jump[n]
-        own = spikes.times[l][sample, n]
-        t = own[k]
-        partial_w, partial_parent = [], {}
-        for j, (source, weight) in enumerate(zip(layer.sources, layer.weights)):
-            times = spikes.input_times if source == 0 else spikes.times[source - 1]
-            block = np.zeros_like(weight)
-            for i in range(times.shape[1]):
-                for m, s in enumerate(times[sample, i]):
-                    if s < t:
-                        block[n, i] += c * psp(t - s, a, be)
-                        if source > 0:
-                            key = position[(source - 1, i, m)]
-                            partial_parent[key] = partial_parent.get(key, 0.0) - c * weight[n, i] * psp_slope(t - s, a, be)
-            partial_w.append((first_weight[l] + j, block))
-        for j in range(k):
-            partial_parent[position[(l, n, j)]] = -jp * be * np.exp(-be * (t - own[j]))
-        slope = _membrane_slope(*_sample_events(spikes, l, sample), np.concatenate(layer.weights, axis=1)[n],
-                                a, be, c, jp, own, k)
-        for w_index, block in partial_w:
-            direct[p, offsets[w_index]:offsets[w_index + 1]] = -block.reshape(-1) / slope
-        for key, value in partial_parent.items():
-            parents[p, key] = -value / slope
+    for row, (l, n, k) in enumerate(ids):
+        dv_dw, dv_dparent, slope = _spike_partials(network, spikes, sample, l, n, k)
+        for j, block in enumerate(dv_dw):
+            column = first_projection[l] + j
+            direct[row, offsets[column]:offsets[column + 1]] = -block.reshape(-1) / slope
+        for parent, value in dv_dparent.items():
+            parents[row, position[parent]] = -value / slope
     times = np.array([spikes.times[l][sample, n, k] for l, n, k in ids])
     return CausalGraph(tuple(ids), times, parents, direct)
 
 
-def _sample_events(spikes: LayeredSpikes, layer: int, sample: int) -> tuple[np.ndarray, np.ndarray, int]:
-    events = spikes.events[layer]
-    return events.time_s[sample], events.unit[sample], int(events.count[sample])
+def _spike_partials(network: LayeredNetwork, spikes: LayeredSpikes, sample: int, l: int, n: int, k: int
+                    ) -> tuple[list[np.ndarray], dict[tuple[int, int, int], float], float]:
+    """For spike ``k`` of neuron ``n`` in layer ``l``: ``dv/dW`` per projection, ``dv/dt_j`` per network
+    spike ``j`` (input spikes are constants) and the slope ``vdot`` at the spike."""
+    layer = network.layers[l]
+    a, be, c, jump = layer.alpha[n], layer.beta[n], layer.gain[n], layer.jump[n]
+    own = spikes.times[l][sample, n]
+    t = own[k]
+    dv_dw: list[np.ndarray] = []
+    dv_dparent: dict[tuple[int, int, int], float] = {}
+    for source, weight in zip(layer.sources, layer.weights):
+        times = spikes.input_times if source == 0 else spikes.times[source - 1]
+        block = np.zeros_like(weight)
+        for i, m in zip(*np.nonzero(times[sample] < t)):
+            s = times[sample, i, m]
+            block[n, i] += c * psp(t - s, a, be)
+            if source > 0:
+                key = (source - 1, int(i), int(m))
+                dv_dparent[key] = dv_dparent.get(key, 0.0) - c * weight[n, i] * psp_slope(t - s, a, be)
+        dv_dw.append(block)
+    for j in range(k):
+        dv_dparent[(l, n, j)] = -jump * be * np.exp(-be * (t - own[j]))
+    events = spikes.events[l]
+    slope = _membrane_slope(events.time_s[sample], events.unit[sample], int(events.count[sample]),
+                            np.concatenate(layer.weights, axis=1)[n], a, be, c, jump, own, k)
+    return dv_dw, dv_dparent, slope
 
 
 def forward_propagation(graph: CausalGraph) -> np.ndarray:

@@ -9,7 +9,7 @@ With ``v_leak = 0`` and ``tau_syn > 0`` (IR semantics in :mod:`snn_deploy.ir.nod
 with :math:`\alpha = 1/\tau_{syn}`, :math:`\beta = 1/\tau_{mem}` (:math:`\alpha \ne \beta`). A spike at
 :math:`t_k` reached ``v = theta`` continuously, so either reset rule is an additive jump of ``v`` by
 ``-jump`` (``jump = theta`` for ``subtract``, ``theta - v_reset`` for ``to_value``) that then decays as
-:math:`e^{-\beta (t - t_k)}`. Between two events the membrane is therefore (Lee et al., eq. of §3)
+:math:`e^{-\beta (t - t_k)}`. Between two events the membrane is therefore (the form Lee et al. use)
 
 .. math:: v(t_0 + \tau) = B\,e^{-\beta\tau} + A\,e^{-\alpha\tau},
 
