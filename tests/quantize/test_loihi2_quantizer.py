@@ -153,3 +153,34 @@ def test_dense_bias_reaches_the_continuous_steady_state():
     sigma = 64 * deployment.groups[0].vth / 1.0
     assert result.v["pop"][0, -1, 0] / sigma == pytest.approx(0.5, rel=0.02)
     assert any("steady state" in note for note in deployment.report["notes"])
+
+
+@pytest.mark.parametrize("tau_syn_s", [0.0, 2e-3, 5e-3])
+def test_membrane_follows_the_exact_reference(tau_syn_s):
+    """Sub-threshold ``v`` of the integer network, divided by ``sigma``, tracks the exact continuous solution."""
+    from snn_deploy.reference.simulator import membrane_traces
+    from snn_deploy.spikes import SpikeEvents
+
+    pop = _cuba(2, tau_syn_s=tau_syn_s, tau_mem_s=[10e-3, 20e-3], v_threshold=[1.0, 2.0], w_in=0.7, r=1.3)
+    graph = _chain(pop, np.array([[2e-3, -1e-3], [3e-3, 1e-3]]), metadata={"dt_s": 2.5e-4})
+    deployment = quantize(graph)
+    assert deployment.report["notes"] == []  # one spike's input is resolved to < 1/16
+    steps = 400
+    rng = np.random.default_rng(5)
+    raster = (rng.random((1, steps, 2)) < 0.08).astype(np.uint8)
+    result = emulate(deployment, raster, record_state=True)
+    assert not result.spikes["pop"].any()
+    sigma = 64 * np.array([g.vth for g in sorted(deployment.groups, key=lambda g: g.indices[0])]) / [1.0, 2.0]
+    emulated = result.v["pop"][0, 1:] / sigma  # step k + 1 holds the response to inputs up to step k
+    times = np.arange(steps - 1) * deployment.dt_s
+    exact = membrane_traces(graph, SpikeEvents.from_raster(raster, deployment.dt_s), times + deployment.dt_s / 2,
+                            record=["pop"])["pop"].v[0]
+    peak = np.abs(exact).max(axis=0)
+    assert peak.min() > 0.5  # a sizeable fraction of the thresholds 1 and 2
+    assert np.all(np.abs(emulated - exact).max(axis=0) < 0.05 * peak)
+
+
+def test_small_inputs_per_spike_are_noted():
+    pop = _cuba(1, v_threshold=100.0)
+    report = quantize(_chain(pop, np.array([[1e-3]]), metadata={"dt_s": 2.5e-4})).report
+    assert any("floors each step's sum" in note for note in report["notes"])

@@ -28,8 +28,11 @@ Thresholds (folded, exact)
     Lava's LIF has one ``vth`` per process and resets ``v`` to 0, so a neuron's state can be rescaled freely:
     ``sigma_i = 64 vth / v_threshold_i`` makes every neuron's threshold the group's ``vth``. The per-neuron
     thresholds are folded into the incoming weights and biases (exact in real arithmetic, then rounded).
-    ``vth`` is ``2**12`` (threshold ``2**18``, 1/32 of the 24-bit range: headroom for ``u`` and negative ``v``)
-    unless the largest weight or bias would then not fit ``255 * 2**7`` / ``4095 * 2**7``: then lower.
+    The scale sets the input resolution: Lava floors each step's summed input ``a`` to an integer (the
+    ``weight_exp`` shift), so a spike's ``a`` should be large. ``vth`` is chosen so the largest weight target
+    is ``254`` at ``weight_exp = 0`` (``vth = 254 / max_ij(gain_i w_ij / v_threshold_i)``), at most ``2**15``
+    (threshold ``2**21``: a quarter of the 24-bit range left as headroom for ``u`` and negative ``v``), at
+    least 1, and low enough for the largest bias to fit ``4095 * 2**7``.
 
 Groups
     Neurons of one population with different ``(du, dv)`` go to different Lava LIF processes ("groups").
@@ -77,8 +80,10 @@ from snn_deploy.quantize.report import report_array
 #: steps per shortest time constant when neither the options nor the graph give ``dt_s``
 STEPS_PER_TAU = 10
 DEFAULT_DT_S = 1e-3
-#: target threshold mantissa (``vth << 6 = 2**18``, 1/32 of the 24-bit range)
-VTH_TARGET = 1 << 12
+#: below this median input per spike (integer units of ``a``), the report notes the flooring error
+MIN_INPUT_PER_SPIKE = 16
+#: largest threshold mantissa the quantizer chooses (``vth << 6 = 2**21``, a quarter of the 24-bit range)
+VTH_MAX = 1 << 15
 
 
 @dataclass(frozen=True)
@@ -298,9 +303,7 @@ def _build_float(graph, signals, latency, order, input_name, dt_s, spec):
                                    "synapse's steady state (exact in steady state, not in the synapse's transient)")
         bias_per_vth = 64 * (n.leak_drive + n.bias_gain * c) / n.threshold
         b_max = float(np.max(np.abs(bias_per_vth)))
-        vth = VTH_TARGET
-        if w_max > 0:
-            vth = min(vth, int(254 * 2**spec.weight_exp_max / w_max))
+        vth = VTH_MAX if w_max == 0 else min(VTH_MAX, int(254 / w_max))
         if b_max > 0:
             vth = min(vth, int(spec.bias_mant_max * 2**spec.bias_exp_max / b_max))
         vth = int(np.clip(vth, 1, spec.vth_max))
@@ -336,9 +339,16 @@ def _build_float(graph, signals, latency, order, input_name, dt_s, spec):
                 synapses.append(Synapse(name=name, source=s_group, target=t_group, weight=mant, weight_exp=exp,
                                         delay=block_delay if block_delay.any() else None))
                 report["arrays"].append(report_array(f"{name}.weight", block, mant, 2.0**exp, clipped))
+                per_spike = float(np.median(np.abs(block[block != 0])))
                 report["synapses"][name] = {"source": s_group, "target": t_group, "weight_exp": exp,
                                             "sign_mode": spec.sign_mode(mant).name.lower(), "num_weight_bits": 8,
-                                            "delay_max_steps": int(block_delay.max(initial=0))}
+                                            "delay_max_steps": int(block_delay.max(initial=0)),
+                                            "median_input_per_spike": per_spike}
+                if per_spike < MIN_INPUT_PER_SPIKE:
+                    report["notes"].append(
+                        f"{name}: one spike gives a median input of {per_spike:.3g} units and Lava floors each step's "
+                        f"sum, so inputs are off by up to 1/{per_spike:.3g} of a spike (weights are small next to the "
+                        "thresholds: a neuron needs many spikes to fire)")
     return tuple(groups), tuple(synapses), report
 
 
