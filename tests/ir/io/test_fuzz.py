@@ -5,7 +5,7 @@ from collections import Counter
 
 import pytest
 
-from snn_deploy.errors import SnnDeployError
+from snn_deploy.errors import ModelFormatError, SnnDeployError
 from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.io import load
 from tests.ir.io.fuzz_cases import FORMATS, mutated_files
@@ -32,3 +32,15 @@ def test_every_corrupted_file_ends_in_an_snn_deploy_error(suffix, shared_models,
     assert outcomes["truncate", "valid"] == 0 and outcomes["random", "valid"] == 0, outcomes
     structural = outcomes["structure", "error"] + outcomes["structure", "valid"]
     assert outcomes["structure", "error"] >= 0.75 * structural, outcomes
+
+
+def test_corrupt_hdf5_global_heap_is_refused_before_hdf5_loops_on_it(shared_models, tmp_path):
+    """A regression found by the fuzzer: one wrong object size in the heap of strings hung HDF5's reader."""
+    data = bytearray((shared_models / "lif_norse.nir").read_bytes())
+    heap = data.find(b"GCOL\x01\x00\x00\x00")
+    assert heap > 0
+    data[heap + 16 + 5 * 24 + 8] = 0xC2  # size field of the sixth string in the collection (6 -> 194 bytes)
+    path = tmp_path / "heap.nir"
+    path.write_bytes(bytes(data))
+    with pytest.raises(ModelFormatError, match=f"{path}: corrupt HDF5 global heap"):
+        load(path)
