@@ -13,7 +13,7 @@ from snn_deploy.ir.nodes import values_equal
 from tests.ir.io.graph_strategies import metadata_dicts
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(value=metadata_dicts)
 def test_random_metadata_round_trips_exactly(value):
     assert values_equal(meta.loads(meta.dumps(value)), value)
