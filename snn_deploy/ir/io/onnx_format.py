@@ -92,6 +92,11 @@ def _attribute_value(attr: onnx.AttributeProto) -> Any:
     raise ModelFormatError(f"attribute '{attr.name}' has unexpected type {attr.type}")
 
 
+def _summary_line(cls: type[Node]) -> str:
+    """The first line of the kind's docstring (its equation), shown by Netron next to the node."""
+    return (cls.__doc__ or cls.__name__).strip().splitlines()[0]
+
+
 def _value_info(name: str, shape: tuple[int, ...], props: dict[str, str]) -> onnx.ValueInfoProto:
     info = helper.make_tensor_value_info(name, TensorProto.DOUBLE, list(shape))
     for key, value in props.items():
@@ -127,6 +132,7 @@ def to_model(graph: Graph) -> onnx.ModelProto:
         if source not in states:
             states[source] = claim(f"{source}.prev")
             inputs.append(_value_info(states[source], shapes[source], {_RECURRENT: source}))
+            inputs[-1].doc_string = f"output of '{source}' one time step earlier (recurrent edge), initially 0"
             initializers.append(numpy_helper.from_array(np.zeros(shapes[source]), states[source]))
 
     for name in graph.topological_order():
@@ -141,7 +147,8 @@ def to_model(graph: Graph) -> onnx.ModelProto:
             continue
         if len(data) > 1:
             total = claim(f"{name}.sum")
-            nodes.append(helper.make_node(SUM_OP, data, [total], name=total, domain=DOMAIN))
+            nodes.append(helper.make_node(SUM_OP, data, [total], name=total, domain=DOMAIN,
+                                          doc_string="elementwise sum of the sources, in flattened C order"))
             data = [total]
         params: list[str] = []
         for field in node.array_fields:
@@ -159,7 +166,8 @@ def to_model(graph: Graph) -> onnx.ModelProto:
             _arrays.append(numpy_helper.from_array(array.copy(order="C")))
             return len(_arrays) - 1
 
-        proto = helper.make_node(node.kind, data + params, [name], name=name, domain=DOMAIN)
+        proto = helper.make_node(node.kind, data + params, [name], name=name, domain=DOMAIN,
+                                 doc_string=_summary_line(type(node)))
         proto.attribute.extend(_attribute(f, getattr(node, f)) for f in _scalar_fields(type(node)))
         if node.metadata:
             text = meta.dumps(node.metadata, put_array, where=f"node '{name}'")

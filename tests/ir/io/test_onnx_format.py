@@ -93,3 +93,12 @@ def test_parameter_of_wrong_dtype_is_rejected(tmp_path):
     path.write_bytes(model.SerializeToString())
     with pytest.raises(ModelFormatError, match="parameter 'weight' is float32, expected float64"):
         onnx_format.read(path)
+
+
+@pytest.mark.parametrize("model", ["cnn_sinabs.nir", "braille_noDelay_bias_zero.nir", "lava-dl/tiny.net",
+                                   "lava-dl/mnist.net"])
+def test_shared_models_round_trip_through_a_checker_valid_model(model, shared_models, tmp_path):
+    graph = load(shared_models / model)
+    onnx.checker.check_model(onnx_format.to_model(graph), full_check=True)
+    save(graph, tmp_path / "m.onnx")
+    assert graphs_equal(load(tmp_path / "m.onnx"), graph)
