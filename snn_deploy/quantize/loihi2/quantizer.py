@@ -161,23 +161,36 @@ def _neurons(name: str, pop: Population, dt_s: float, spec: Loihi2Spec) -> _Neur
                     np.broadcast_to(leak_drive, shape).reshape(-1), pop.v_threshold.reshape(-1))
 
 
+def _mantissas(x: np.ndarray, exp: int, mode: SignMode, spec: Loihi2Spec) -> tuple[np.ndarray, bool]:
+    """Rounded mantissas of ``x / 2^exp`` that Lava keeps unchanged in ``mode``, and whether they fit."""
+    low, high = spec.weight_range(mode)
+    if mode is SignMode.MIXED:  # Lava zeroes the LSB of mixed-sign weights: even values up to 254
+        mant = 2 * np.rint(x / 2.0 ** (exp + 1))
+        high -= 1
+    else:  # values of the other sign are below one unit here (they rounded to 0 in mixed mode)
+        mant = np.rint(x / 2.0**exp)
+        mant = np.maximum(mant, 0) if mode is SignMode.EXCITATORY else np.minimum(mant, 0)
+    return mant, bool(mant.max(initial=0) <= high and mant.min(initial=0) >= low)
+
+
 def weight_mantissas(x: np.ndarray, spec: Loihi2Spec = LOIHI2) -> tuple[np.ndarray, int, int]:
     """Mantissas ``W``, exponent ``e`` and clipped count for integer-domain targets ``x`` (``W 2^e ~ x``).
 
     ``e`` is the smallest exponent in the spec's range whose rounded mantissas fit the sign mode's range.
+    Mixed-sign targets whose small values of one sign round to 0 are re-rounded in the remaining single-sign
+    mode, which is the one Lava then applies (``determine_sign_mode`` looks at the mantissas).
     """
     mode = spec.sign_mode(x)
-    low, high = spec.weight_range(mode)
-    step = 2 if mode is SignMode.MIXED else 1  # Lava zeroes the LSB of mixed-sign weights
-    if mode is SignMode.MIXED:
-        high -= 1
     for exp in range(spec.weight_exp_min, spec.weight_exp_max + 1):
-        mant = step * np.rint(x / (step * 2.0**exp))
-        if mant.max(initial=0) <= high and mant.min(initial=0) >= low:
+        mant, fits = _mantissas(x, exp, mode, spec)
+        if fits and mode is SignMode.MIXED and spec.sign_mode(mant) is not SignMode.MIXED:
+            mant, fits = _mantissas(x, exp, spec.sign_mode(mant), spec)
+        if fits:
             return mant.astype(np.int64), exp, 0
-    mant = step * np.rint(x / (step * 2.0**spec.weight_exp_max))
+    low, high = spec.weight_range(mode)
+    mant, _ = _mantissas(x, spec.weight_exp_max, mode, spec)
     clipped = int(np.count_nonzero((mant > high) | (mant < low)))
-    return np.clip(mant, low, high).astype(np.int64), spec.weight_exp_max, clipped
+    return np.clip(mant, low, high - (mode is SignMode.MIXED)).astype(np.int64), spec.weight_exp_max, clipped
 
 
 def bias_mantissas(b: np.ndarray, spec: Loihi2Spec = LOIHI2) -> tuple[np.ndarray, np.ndarray, int]:
