@@ -71,6 +71,25 @@ def output_population(graph: Graph) -> str:
     return source
 
 
+def _reference(graph: Graph, events: SpikeEvents, t_end_s: float | None) -> dict[str, SpikeEvents]:
+    """Exact reference spikes of every population, to ``t_end_s`` or, when None, until activity ends."""
+    from snn_deploy.reference.simulator import simulate
+
+    return dict(simulate(graph, events, t_end_s=t_end_s, record="all"))
+
+
+def _before(events: SpikeEvents, t_end_s: float) -> SpikeEvents:
+    keep = events.time_s < t_end_s
+    return SpikeEvents(events.sample[keep], events.unit[keep], events.time_s[keep], events.batch, events.units)
+
+
+def deployed_steps(events: SpikeEvents, reference: dict[str, SpikeEvents], dt_s: float, latency_steps: int,
+                   tolerance_steps: float) -> int:
+    """Steps that cover the last input event and the last reference spike, plus latency and tolerance."""
+    last = max([float(events.time_s.max(initial=0.0))] + [float(e.time_s.max(initial=0.0)) for e in reference.values()])
+    return int(np.ceil(last / dt_s)) + latency_steps + int(np.ceil(tolerance_steps)) + 2
+
+
 def run_check(graph: Graph, model_path: str, *, target: str, engine: str | None, check_input: CheckInput,
               tolerances: Tolerances, artifact_dir: str | None = None, dt_s: float | None = None,
               steps: int | None = None, record_state: bool = False,
@@ -87,27 +106,28 @@ def run_check(graph: Graph, model_path: str, *, target: str, engine: str | None,
         manifest = read_manifest(artifact_dir)
         if manifest["target"] != target:
             raise UnsupportedError(f"{artifact_dir}: compiled for '{manifest['target']}', not '{target}'")
-        progress(f"emulating {check_input.description}")
-        emulated, dt_s = backend.emulate_artifact(artifact_dir, check_input.events, steps=steps, record="all",
-                                                   record_state=record_state or engine is not None)
+        dt_s = float(manifest["dt_s"])
+        deepest = max(int(v) for v in (manifest.get("latency_steps_by_node") or {"": 0}).values())
+        progress("simulating the exact reference")
+        reference = _reference(graph, check_input.events, None if steps is None else (steps - deepest) * dt_s)
+        if steps is None:
+            steps = deployed_steps(check_input.events, reference, dt_s, deepest, tolerances.steps)
+        t_end_s = (steps - deepest) * dt_s
+        reference = {node: _before(events, t_end_s) for node, events in reference.items()}
+        progress(f"emulating {check_input.description} for {steps} steps")
+        emulated, _ = backend.emulate_artifact(artifact_dir, check_input.events, steps=steps, record="all",
+                                               record_state=record_state or engine is not None)
         engine_records = None
         if engine is not None:
             progress(f"running {engine}")
             engine_records, _ = backend.run_artifact(artifact_dir, check_input.events, steps=steps, record="all",
                                                      record_state=True)
         quantization = json.loads((Path(artifact_dir) / "quantization.json").read_text())
-    total_steps = next(v.shape[1] for k, v in emulated.items() if k.endswith("/spikes"))
-    deepest = max(int(v) for v in (manifest.get("latency_steps_by_node") or {"": 0}).values())
-    t_end_s = (total_steps - deepest) * dt_s
-    progress("simulating the exact reference")
-    from snn_deploy.reference.simulator import simulate
-
-    reference = simulate(graph, check_input.events, t_end_s=t_end_s, record="all")
     progress("comparing")
     result = compare(
         target=target, engine=engine, manifest=manifest, reference=reference, emulated=emulated, dt_s=dt_s,
-        tolerances=tolerances, output_population=output_population(graph), t_end_s=t_end_s, engine_records=engine_records,
-        node_order=graph.topological_order(), labels=check_input.labels,
+        tolerances=tolerances, output_population=output_population(graph), t_end_s=t_end_s,
+        engine_records=engine_records, node_order=graph.topological_order(), labels=check_input.labels,
         quantization=list(quantization.get("arrays", [])) if isinstance(quantization, dict) else [],
     )
     return CheckRun(result, dict(reference), dict(emulated), dict(manifest))
