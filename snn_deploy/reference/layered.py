@@ -8,7 +8,7 @@ vectorized over samples and neurons in a numba event loop over its merged, time-
 
 Spike times are ``[batch, neurons, max_spikes]`` float64 arrays, ascending along the last axis and padded
 with ``inf``. A neuron stops after ``max_spikes`` spikes (the training cap: later spikes are dropped, and
-so are their effects downstream); :attr:`LayeredSpikes.saturated` says whether any neuron reached it, so
+so are their effects downstream); :meth:`LayeredSpikes.saturated` says whether a neuron of a layer reached it, so
 an evaluation can check that the cap did not change the result.
 """
 from __future__ import annotations
