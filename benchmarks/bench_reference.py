@@ -9,9 +9,9 @@ Accuracy: the same network and input are integrated on a fixed grid ``dt = f * m
 populations are compared with the reference's. Input times are multiples of the coarsest grid step, so
 every grid holds them exactly; the grid's remaining errors are the threshold crossing (linear
 interpolation between grid points, O(dt^2)) and the reset and hidden-spike delivery on the next grid point
-(O(dt)), so the difference must shrink ~10x per row if the reference is exact. With ``brian2`` importable
-(``pip install brian2``; not a project dependency) the same network is run by brian2 (numpy target, its
-exact-linear ``state_update`` on its own grid) and compared the same way.
+(O(dt)), so the difference must shrink ~10x per row if the reference is exact. brian2 is not compared:
+brian2 2.9.0 installs into .venv but fails to import with the project's numpy 2.4 (it wraps the removed
+``np.ndarray.ptp``); the script prints whether brian2 is importable.
 
     .venv/bin/python benchmarks/bench_reference.py [--quick]
 """
@@ -44,8 +44,8 @@ INPUT_GRID_S = GRID_FRACTIONS[0] * min(TAU_SYN_S, TAU_MEM_S)
 
 def network(n_in: int, n_hidden: int, rng: np.random.Generator) -> tuple[Graph, list[np.ndarray]]:
     """The benchmark graph (weights scaled for hidden rates of a few tens of Hz) and its two weight matrices."""
-    weights = [rng.normal(0.6, 1.0, (n_hidden, n_in)) * 0.04 / np.sqrt(n_in / 100),
-               rng.normal(0.6, 1.0, (N_OUT, n_hidden)) * 0.08 / np.sqrt(n_hidden / 100)]
+    weights = [rng.normal(1.8e-4 * 100 / n_in, 3e-4 * np.sqrt(100 / n_in), (n_hidden, n_in)),
+               rng.normal(6e-4 * 100 / n_hidden, 1e-3 * np.sqrt(100 / n_hidden), (N_OUT, n_hidden))]
     lif = {"tau_syn_s": TAU_SYN_S, "tau_mem_s": TAU_MEM_S, "v_threshold": V_THRESHOLD, "reset_mode": "subtract"}
     graph = Graph(
         nodes={"in": Input((n_in,)), "fc0": Dense(weights[0]), "hidden": CubaLIF.create(n_hidden, **lif),
@@ -130,37 +130,13 @@ def grid_simulate(events: SpikeEvents, weights: list[np.ndarray], t_end_s: float
             for k in range(2)], seconds
 
 
-def brian2_simulate(events: SpikeEvents, weights: list[np.ndarray], t_end_s: float, dt_s: float
-                    ) -> tuple[list[SpikeEvents], float] | None:
-    """The same network in brian2 (numpy target, exact linear state update, its own grid ``dt_s``)."""
+def brian2_status() -> str:
+    """Why there is no brian2 row (brian2 2.9.0 installs into .venv but its import fails on numpy 2.4)."""
     try:
-        import brian2 as b2
-    except ImportError:
-        return None
-    b2.prefs.codegen.target = "numpy"
-    b2.start_scope()
-    b2.defaultclock.dt = dt_s * b2.second
-    unit, time_s = events.for_sample(0)
-    source = b2.SpikeGeneratorGroup(weights[0].shape[1], unit, time_s * b2.second, dt=dt_s * b2.second)
-    model = """dI/dt = -I / tau_syn : 1
-               dv/dt = (-v + I) / tau_mem : 1"""
-    layers = [b2.NeuronGroup(w.shape[0], model, threshold="v > 1", reset="v -= 1", method="exact",
-                             namespace={"tau_syn": TAU_SYN_S * b2.second, "tau_mem": TAU_MEM_S * b2.second})
-              for w in weights]
-    synapses = []
-    for pre, post, w in zip([source, layers[0]], layers, weights):
-        syn = b2.Synapses(pre, post, "w : 1", on_pre="I_post += w")
-        post_idx, pre_idx = np.nonzero(np.ones_like(w, dtype=bool))
-        syn.connect(i=pre_idx, j=post_idx)
-        syn.w = w[post_idx, pre_idx] / TAU_SYN_S
-        synapses.append(syn)
-    monitors = [b2.SpikeMonitor(layer) for layer in layers]
-    net = b2.Network(source, *layers, *synapses, *monitors)
-    start = time.perf_counter()
-    net.run(t_end_s * b2.second)
-    seconds = time.perf_counter() - start
-    return [SpikeEvents(np.zeros(len(m.i)), np.asarray(m.i), np.asarray(m.t / b2.second), 1, layer.N)
-            for m, layer in zip(monitors, layers)], seconds
+        import brian2  # noqa: F401
+    except Exception as exc:  # ImportError, or AttributeError on numpy >= 2.4 (np.ndarray.ptp removed)
+        return f"brian2: not usable here ({type(exc).__name__}: {exc}); no brian2 comparison"
+    return "brian2: importable, but this benchmark compares against the fixed-grid integrator only"
 
 
 def spike_time_errors(ours: SpikeEvents, theirs: SpikeEvents) -> tuple[float, float, int]:
@@ -181,15 +157,14 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="fewer, smaller sizes and a shorter accuracy run")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    sizes = [(100, 100, 4)] if args.quick else [(100, 100, 16), (300, 300, 8), (1000, 1000, 4)]
-    t_end_s = 0.2 if args.quick else 1.0
+    sizes = [(100, 100, 4)] if args.quick else [(100, 100, 8), (300, 300, 4), (1000, 1000, 1)]
+    t_end_s = 0.2 if args.quick else 0.5
 
     speed_rows, speed = [], []
     for n_in, n_hidden, batch in sizes:
         graph, _ = network(n_in, n_hidden, rng)
         events = poisson_events(batch, n_in, t_end_s, rng)
-        seconds, spikes = best_of(lambda: simulate(graph, events, t_end_s=t_end_s, record="all"),
-                                  1 if args.quick else 2)
+        seconds, spikes = best_of(lambda: simulate(graph, events, t_end_s=t_end_s, record="all"), 2)
         n_input = events.time_s.size
         hidden = spikes["hidden"].time_s.size
         synaptic = n_input * n_hidden + hidden * N_OUT
@@ -227,13 +202,7 @@ def main() -> None:
     grid_simulate(events, weights, t_acc_s, INPUT_GRID_S)  # compile the kernel outside the timing
     for fraction in GRID_FRACTIONS:
         compare("fixed grid, exact step", fraction, *grid_simulate(events, weights, t_acc_s, fraction * dt_min))
-    brian2_note = None
-    for fraction in GRID_FRACTIONS[:2]:
-        run = brian2_simulate(events, weights, t_acc_s, fraction * dt_min)
-        if run is None:
-            brian2_note = "brian2 not importable: `.venv/bin/pip install brian2` to add its rows"
-            break
-        compare("brian2 (numpy, exact)", fraction, *run)
+    brian2_note = brian2_status()
 
     n_ref = sum(r.time_s.size for r in reference)
     print(f"exact reference throughput, Poisson {RATE_HZ:g} Hz inputs, {t_end_s} s per sample")
@@ -241,10 +210,9 @@ def main() -> None:
                           "synaptic events/s"], speed_rows))
     print(f"\nspike times vs the exact reference ({n_ref} spikes, network {n_in}-{n_hidden}-{N_OUT}, "
           f"{t_acc_s} s; errors over neurons with equal spike counts)")
-    print(markdown_table(["engine", "dt / tau", "dt s", "seconds", "max |dt_spike| s", "mean |dt_spike| s",
+    print(markdown_table(["engine", "dt / tau", "dt s", "seconds", "max abs error s", "mean abs error s",
                           "neurons with other count"], acc_rows))
-    if brian2_note:
-        print(f"\n{brian2_note}")
+    print(f"\n{brian2_note}")
     path = write_results("bench_reference", {"throughput": speed, "accuracy": accuracy, "reference_spikes": n_ref,
                                              "reference_seconds": ref_seconds, "brian2_note": brian2_note,
                                              "quick": args.quick})
