@@ -28,7 +28,9 @@ Neuron (``proc/lif/models.py``, ``AbstractPyLifModelFixed.subthr_dynamics``, ``P
     * spike when ``v > vth << 6`` (strict, ``spiking_activation``); on a spike ``v <- 0``; ``u`` is not reset;
       no refractory period;
     * widths (process model ``LavaPyType`` precisions): ``du``, ``dv`` unsigned 12 bits, ``vth`` unsigned 17
-      bits, ``bias_mant`` signed 13 bits, ``bias_exp`` 3 bits, ``u``/``v`` 24 bits.
+      bits, ``bias_mant`` signed 13 bits, ``bias_exp`` 3 bits, ``u``/``v`` 24 bits. The simulator computes
+      with Python ints and does not enforce them: netx's default neuron (``du = -1``, ``dv = 4096``,
+      ``vth = 2**17``) runs as its arithmetic says (no current decay, no voltage memory, never fires).
     * ``PyLifResetModelBitAcc.run_spk`` (``LIFReset``) zeroes ``u`` and ``v`` before the step whose
       (1-based) ``time_step % reset_interval == reset_offset``.
 
