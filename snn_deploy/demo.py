@@ -1,64 +1,171 @@
-"""The main job run by ``make demo``: every shared model through inspect and convert, with a summary table.
+"""The main job run by ``make demo``: a trained model deployed to every target, with proof.
 
-For each model under ``$SNN_DEPLOY_SHARED/models`` (default: ``../shared/models`` next to the repo):
-read it (NIR or lava-dl netx), write native ONNX and read it back, write NIR from that and read it
-back where NIR can express the graph, and check every round trip is lossless (``graphs_equal``).
-Output files go to ``OUT_DIR`` (first argument; default: a temporary directory that is removed).
-Exit code 0 when every round trip is lossless, 1 otherwise.
+1. Load ``examples/models/yinyang.onnx`` (train it with the exact-gradient trainer if it is absent).
+2. Compile it for each target (Loihi 2, Speck); a target the model does not fit is reported with its reason.
+3. For each compiled target, ``check`` the deployment: the emulator against the exact reference on the whole
+   Yin-Yang test set (spike-time equivalence and accuracy), and the emulator against the vendor engine (Lava
+   ``fixed_pt`` / sinabs) bit for bit on the first ``ENGINE_SAMPLES`` test samples.
+4. Print a summary table and write the reports (``report.json`` + plots) under ``OUT_DIR/report-<target>/``.
+5. Run every shared third-party model (NIR, lava-dl netx) through the ONNX and NIR round trips.
+
+``OUT_DIR`` is the first argument (default ``demo-out``). Exit code 0 when every check that ran passed and every
+round trip was lossless, 1 otherwise.
 """
 from __future__ import annotations
 
 import os
 import sys
-import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-from snn_deploy.errors import UnsupportedError
+from snn_deploy.artifacts import write_json
+from snn_deploy.backends import CompileOptions, backend_for_target
+from snn_deploy.check.equivalence import CheckResult, Tolerances
+from snn_deploy.check.report import write_report
+from snn_deploy.check.runner import dataset_input, run_check
+from snn_deploy.errors import SnnDeployError, UnsupportedError
 from snn_deploy.ir.graph import Graph, graphs_equal
 from snn_deploy.ir.io import load, save
 from snn_deploy.ir.io.summary import graph_summary
 
 REPO = Path(__file__).resolve().parents[1]
+MODEL = REPO / "examples" / "models" / "yinyang.onnx"
+DATASET = "yinyang"
+#: test samples run through the vendor engine (Lava runs samples one by one: ~0.3 ms per step)
+ENGINE_SAMPLES = 20
+#: spike-time tolerance: a deployed spike matches a reference spike within this many steps
+TOLERANCE = Tolerances(steps=2.0, min_match=0.9)
+TARGETS: tuple[tuple[str, str], ...] = (("loihi2", "lava"), ("speck", "sinabs"))
+
+
+def log(message: str) -> None:
+    print(f"[demo] {message}", file=sys.stderr, flush=True)
+
+
+def trained_model() -> Graph:
+    """The example model; trained and saved first when the file is absent."""
+    if not MODEL.exists():
+        from snn_deploy.reference.trainer import PRESETS, train
+
+        log(f"{MODEL} is absent: training it (Yin-Yang preset, seed 0)")
+        save(train(PRESETS[DATASET], seed=0).graph, MODEL)
+    return load(MODEL)
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """One line of the summary table."""
+
+    target: str
+    status: str
+    equivalence: CheckResult | None = None
+    bit_exact: CheckResult | None = None
+    seconds: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.equivalence is None or (self.equivalence.passed and self.bit_exact.passed)
+
+
+def deploy_and_check(graph: Graph, target: str, engine: str, out_dir: Path) -> TargetRow:
+    """Compile, check against the reference (whole test set) and the engine (a subset); write the report."""
+    start = time.perf_counter()
+    artifact = out_dir / target
+    try:
+        backend_for_target(target).compile_model(graph, artifact, CompileOptions())
+    except UnsupportedError as exc:
+        return TargetRow(target, f"does not fit: {exc}", seconds=time.perf_counter() - start)
+    log(f"{target}: compiled to {artifact}; checking against the exact reference")
+    full = dataset_input(graph, DATASET)
+    equivalence = run_check(graph, str(MODEL), target=target, engine=None, check_input=full, tolerances=TOLERANCE,
+                            artifact_dir=str(artifact), record_state=True, progress=log)
+    write_report(out_dir / f"report-{target}", equivalence.result, graph, full.events, equivalence.reference,
+                 equivalence.emulated, equivalence.manifest)
+    log(f"{target}: bit-exactness against {engine} on {ENGINE_SAMPLES} samples")
+    subset = dataset_input(graph, DATASET, limit=ENGINE_SAMPLES)
+    exact = run_check(graph, str(MODEL), target=target, engine=engine, check_input=subset, tolerances=TOLERANCE,
+                      artifact_dir=str(artifact), progress=log)
+    write_json(out_dir / f"report-{target}" / "bit_exact.json", exact.result.to_json())
+    return TargetRow(target, "compiled", equivalence.result, exact.result, time.perf_counter() - start)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{100 * value:.1f} %"
+
+
+def summary_table(rows: list[TargetRow]) -> str:
+    """Markdown table: one row per target."""
+    lines = ["| target | status | bit-exact vs engine | matched spikes | mean / max abs dt (steps) | "
+             "accuracy reference | accuracy deployed | agreement | verdict |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        if row.equivalence is None:
+            lines.append(f"| {row.target} | {row.status} | - | - | - | - | - | - | n/a |")
+            continue
+        eq, be = row.equivalence.to_json(), row.bit_exact.to_json()
+        engine = f"{'yes' if be['bit_exact'] else 'NO'} ({be['engine']}, {ENGINE_SAMPLES} samples)"
+        lines.append(
+            f"| {row.target} | dt = {eq['dt_s'] * 1e3:g} ms | {engine} | {_pct(eq['matched_fraction'])} | "
+            f"{eq['mean_abs_dt_steps']:.2f} / {eq['max_abs_dt_steps']:.2f} | {_pct(eq['accuracy_reference'])} | "
+            f"{_pct(eq['accuracy_deployed'])} | {_pct(eq['classification_agreement'])} | "
+            f"{'PASS' if row.passed else 'FAIL'} |")
+    return "\n".join(lines)
 
 
 def shared_models() -> list[Path]:
-    """The shared model files (NIR and netx), sorted."""
+    """The shared third-party model files (NIR and netx), sorted."""
     root = Path(os.environ.get("SNN_DEPLOY_SHARED", REPO.parent / "shared")) / "models"
     return sorted(p for p in root.rglob("*") if p.suffix in (".nir", ".net"))
 
 
 def round_trip(graph: Graph, path: Path) -> str:
-    """Write ``graph`` to ``path``, read it back: "ok", "LOSSY" or why the format cannot hold it."""
+    """Write ``graph`` to ``path``, read it back: "ok", "LOSSY" or "n/a" when the format cannot hold it."""
     try:
         save(graph, path)
-    except UnsupportedError as exc:
-        return f"n/a ({exc})"
+    except UnsupportedError:
+        return "n/a"
     return "ok" if graphs_equal(load(path), graph) else "LOSSY"
+
+
+def model_zoo(out_dir: Path) -> tuple[str, int]:
+    """Markdown table of the shared models' sizes and round trips; the number of lossy round trips."""
+    lines = ["| model | nodes | neurons | synapses | ONNX round trip | NIR round trip |", "|---|---|---|---|---|---|"]
+    failures = 0
+    for model in shared_models():
+        graph = load(model)
+        totals = graph_summary(graph)["totals"]
+        onnx_path = out_dir / f"{model.stem}.onnx"
+        onnx_result = round_trip(graph, onnx_path)
+        nir_result = round_trip(load(onnx_path), out_dir / f"{model.stem}.nir")
+        failures += onnx_result != "ok" or nir_result == "LOSSY"
+        lines.append(f"| {model.name} | {totals['nodes']} | {totals['neurons']} | {totals['synapses']} | "
+                     f"{onnx_result} | {nir_result} |")
+    return "\n".join(lines), failures
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    with tempfile.TemporaryDirectory(prefix="snn-deploy-demo-") as tmp:
-        out_dir = Path(argv[0]) if argv else Path(tmp)
-        out_dir.mkdir(parents=True, exist_ok=True)
-        header = f"{'model':40s} {'nodes':>5s} {'neurons':>8s} {'synapses':>9s} {'onnx MB':>8s}  onnx  nir   s"
-        print(header)
-        failures = 0
-        for model in shared_models():
-            start = time.perf_counter()
-            graph = load(model)
-            totals = graph_summary(graph)["totals"]
-            onnx_path = out_dir / f"{model.stem}.onnx"
-            onnx_result = round_trip(graph, onnx_path)
-            nir_result = round_trip(load(onnx_path), out_dir / f"{model.stem}.nir")
-            failures += onnx_result != "ok" or nir_result == "LOSSY"
-            print(f"{model.name:40s} {totals['nodes']:5d} {totals['neurons']:8d} {totals['synapses']:9d} "
-                  f"{onnx_path.stat().st_size / 1e6:8.2f}  {onnx_result:4s}  {nir_result.split(' ')[0]:4s} "
-                  f"{time.perf_counter() - start:5.2f}")
-        print(f"{'all round trips lossless' if not failures else f'{failures} round trip(s) failed'}; "
-              f"files in {out_dir if argv else '(temporary directory, removed)'}")
-    return 1 if failures else 0
+    out_dir = Path(argv[0] if argv else "demo-out")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    start = time.perf_counter()
+    try:
+        graph = trained_model()
+        rows = [deploy_and_check(graph, target, engine, out_dir) for target, engine in TARGETS]
+        log("shared models: ONNX and NIR round trips")
+        zoo, lossy = model_zoo(out_dir / "shared-models")
+    except SnnDeployError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"\n## {MODEL.relative_to(REPO)} deployed (Yin-Yang test set, {TOLERANCE.steps:g}-step tolerance)\n")
+    print(summary_table(rows))
+    for row in rows:
+        print(f"- {row.target}: {row.status}" + (f"; report in {out_dir / ('report-' + row.target)}"
+                                                  if row.equivalence is not None else ""))
+    print("\n## Shared third-party models\n")
+    print(zoo)
+    print(f"\ntotal {time.perf_counter() - start:.0f} s")
+    return 0 if all(row.passed for row in rows) and not lossy else 1
 
 
 if __name__ == "__main__":

@@ -28,14 +28,15 @@ class CheckInput:
     description: str
 
 
-def dataset_input(graph: Graph, dataset: str, split: str = "test") -> CheckInput:
-    """A dataset split encoded as the model's metadata says (latency coding written by the trainer)."""
+def dataset_input(graph: Graph, dataset: str, split: str = "test", limit: int | None = None) -> CheckInput:
+    """A dataset split (its first ``limit`` samples) encoded as the model's metadata says (latency coding)."""
     from snn_deploy.reference.datasets import load
     from snn_deploy.reference.evaluation import encoding_of
     from snn_deploy.reference.layered import events_from_times
 
     data = load(dataset)
     x, y = (data.test_x, data.test_y) if split == "test" else (data.train_x, data.train_y)
+    x, y = x[:limit], y[:limit]
     events = events_from_times(encoding_of(graph).encode(x))
     return CheckInput(events, y, f"dataset {dataset} ({split}, {y.size} samples)")
 

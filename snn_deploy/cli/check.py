@@ -27,6 +27,8 @@ def _progress(quiet: bool):
               help="Input events .npz.")
 @click.option("--dataset", type=click.Choice(["xor", "iris", "yinyang"]), default=None,
               help="Use the test split of a dataset, encoded as the model's metadata says.")
+@click.option("--limit", type=click.IntRange(min=1), default=None,
+              help="Use only the first N samples of --dataset.")
 @click.option("--random", "random_samples", type=click.IntRange(min=1), default=None,
               help="Use N random Poisson input samples.")
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of --random.")
@@ -46,7 +48,7 @@ def _progress(quiet: bool):
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=str), default=None,
               help="Write report.json and PNG plots to this directory.")
 def check_command(model: str, target: str, engine: str | None, artifact_dir: str | None, input_path: str | None,
-                  dataset: str | None, random_samples: int | None, seed: int, rate_hz: float, duration_s: float,
+                  dataset: str | None, limit: int | None, random_samples: int | None, seed: int, rate_hz: float, duration_s: float,
                   tolerance_steps: float, min_match: float, dt_s: float | None, as_json: bool,
                   junit_path: str | None, report_dir: str | None) -> None:
     """Check that MODEL deployed to TARGET does what the exact reference does (and what the vendor engine does)."""
@@ -66,7 +68,7 @@ def check_command(model: str, target: str, engine: str | None, artifact_dir: str
         events, _ = load_input(input_path, units=units)
         check_input = CheckInput(events, None, f"input {input_path}")
     elif dataset is not None:
-        check_input = dataset_input(graph, dataset)
+        check_input = dataset_input(graph, dataset, limit=limit)
     else:
         check_input = random_input(units, random_samples, seed, duration_s, rate_hz)
     run = run_check(graph, model, target=target, engine=engine, check_input=check_input,
