@@ -32,7 +32,7 @@ from snn_deploy.reference import coupled
 from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.nodes import IF, LI, LIF, CoupledLIF, CubaLIF, Input, Population, Projection
 from snn_deploy.reference.neuron_ode import (
-    ALPHA, BETA, G, I_INF, JUMP_I, JUMP_V, K0, PARAM_COLUMNS, THETA, V_RESET,
+    ALPHA, BETA, G, I_INF, JUMP_I, JUMP_V, K0, PARAM_COLUMNS, PHI_MAX, THETA, V_RESET, phi_max,
 )
 from snn_deploy.reference.synapses import Synapses, projection_bias, projection_synapses
 
@@ -81,6 +81,7 @@ def _population_table(name: str, pop: Population, constant: np.ndarray) -> np.nd
         table[:, I_INF] = np.where(delta, 0.0, w_in * constant)
         table[:, JUMP_I] = w_in * alpha
         table[:, JUMP_V] = np.where(delta, r * w_in * beta, 0.0)
+        table[:, PHI_MAX] = phi_max(alpha, beta)
     else:
         raise UnsupportedError(f"node '{name}': the reference simulator does not support {pop.kind}")
     if pop.spiking:

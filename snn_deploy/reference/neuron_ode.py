@@ -19,7 +19,9 @@ which is Lee, Haghighatshoar & Karbasi's :math:`A e^{-\alpha s} + B e^{-\beta s}
 Its slope is :math:`\dot v(s) = e^{-\beta s} q(s)` with
 :math:`q(s) = -\beta v_0 + K + g D (e^{-d s} - \beta s h(d s))` and :math:`\dot q = -\alpha g D e^{-d s}`,
 so ``q`` is monotone: ``v`` has at most one stationary point ``s*`` (closed form below) and is monotone on
-``[0, s*]`` and ``[s*, inf)``. The first crossing of the threshold is therefore bracketed exactly and
+``[0, s*]`` and ``[s*, inf)``. Before any of that, the bound
+:math:`v(s) \le \max(v_0, K/\beta) + \max(g D, 0)\,\varphi_{max}` (``phi_max`` = the peak
+:math:`e^{-\beta s_p}/\alpha` of :math:`\varphi`, see :func:`phi_max`) rules out most crossings at once. The first crossing of the threshold is therefore bracketed exactly and
 refined by safeguarded Newton iteration to :data:`TIME_RTOL` relative (closed form when ``g D = 0``).
 """
 from __future__ import annotations
@@ -30,12 +32,27 @@ import numba
 import numpy as np
 
 #: columns of the per-neuron parameter table (float64 ``[neurons, len(PARAM_COLUMNS)]``)
-PARAM_COLUMNS: tuple[str, ...] = ("alpha", "beta", "g", "k0", "i_inf", "theta", "v_reset", "jump_i", "jump_v")
-ALPHA, BETA, G, K0, I_INF, THETA, V_RESET, JUMP_I, JUMP_V = range(len(PARAM_COLUMNS))
+PARAM_COLUMNS: tuple[str, ...] = (
+    "alpha", "beta", "g", "k0", "i_inf", "theta", "v_reset", "jump_i", "jump_v", "phi_max",
+)
+ALPHA, BETA, G, K0, I_INF, THETA, V_RESET, JUMP_I, JUMP_V, PHI_MAX = range(len(PARAM_COLUMNS))
 
 #: relative tolerance of a computed crossing time (relative to the absolute time of the crossing)
 TIME_RTOL = 1e-14
 _MAX_ITER = 200
+
+
+def phi_max(alpha: np.ndarray, beta: np.ndarray) -> np.ndarray:
+    """Peak of ``phi(s) = (e^{-alpha s} - e^{-beta s}) / (beta - alpha)``: ``e^{-beta s_p} / alpha`` at
+    ``s_p = ln(alpha / beta) / (alpha - beta)`` (``1 / alpha`` when ``alpha = beta``); 0 without a synapse."""
+    alpha, beta = np.broadcast_arrays(np.asarray(alpha, float), np.asarray(beta, float))
+    peak = np.zeros(alpha.shape)
+    syn = (alpha > 0) & (beta > 0)
+    a, b = alpha[syn], beta[syn]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        s_p = np.where(a == b, 1.0 / a, np.log(a / b) / (a - b))
+    peak[syn] = np.exp(-b * s_p) / a
+    return peak
 
 
 @numba.njit(cache=True, inline="always")
@@ -152,6 +169,8 @@ def first_crossing(i0: float, v0: float, horizon: float, t0: float, p: np.ndarra
                 return math.inf
             s = (theta - v0) / k
         return s if s <= horizon else math.inf
+    if beta > 0.0 and max(v0, k / beta) + max(gd, 0.0) * p[PHI_MAX] <= theta:
+        return math.inf
     s_star = _stationary_point(i0, v0, p)
     # segment 1: [0, min(s*, horizon)], v monotone; rising iff q(0) > 0
     end1 = min(s_star, horizon)

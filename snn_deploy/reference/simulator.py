@@ -30,7 +30,7 @@ from snn_deploy.reference.neuron_ode import BETA, G, I_INF, K0, THETA
 from snn_deploy.spikes import SpikeEvents
 
 #: default bound on synaptic events per sample (guards against self-sustained activity without t_end_s)
-MAX_EVENTS = 10**9
+MAX_EVENTS = 10**8
 
 Record = str | Sequence[str]
 
@@ -42,6 +42,11 @@ class StateTrace:
     times_s: np.ndarray
     i: np.ndarray
     v: np.ndarray
+
+
+def input_units(graph: Graph) -> int:
+    """Number of input units: the sizes of the graph's Input nodes, concatenated in insertion order."""
+    return sum(int(np.prod(graph.nodes[name].shape, dtype=np.int64)) for name in graph.inputs)
 
 
 def recorded_populations(graph: Graph, record: Record) -> list[str]:
