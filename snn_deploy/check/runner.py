@@ -43,10 +43,9 @@ def dataset_input(graph: Graph, dataset: str, split: str = "test", limit: int | 
 
 def random_input(units: int, samples: int, seed: int, duration_s: float, rate_hz: float) -> CheckInput:
     """Poisson spike trains on every input unit (seeded)."""
-    from snn_deploy.reference.encoders import poisson_events
+    from snn_deploy.reference.encoders import poisson_encode
 
-    rates = np.full((samples, units), float(rate_hz))
-    events = poisson_events(rates, duration_s, rng=np.random.default_rng(seed))
+    events = poisson_encode(np.full((samples, units), float(rate_hz)), duration_s, seed)
     return CheckInput(events, None, f"{samples} random Poisson samples at {rate_hz:g} Hz for {duration_s:g} s, "
                                     f"seed {seed}")
 

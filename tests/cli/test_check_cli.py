@@ -96,3 +96,13 @@ def test_missing_model_exits_2(tmp_path):
     result = CliRunner().invoke(main, ["check", str(tmp_path / "nope.onnx"), "--target", "speck", "--random", "2"])
     assert result.exit_code == 2 and result.stderr.strip().startswith("error:")
     assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_random_poisson_input_is_seeded(model_and_input):
+    args = ["check", str(model_and_input / "if.onnx"), "--target", "speck", "--random", "3", "--seed", "4",
+            "--rate-hz", "200", "--min-match", "0", "--json"]
+    first, second = (CliRunner().invoke(main, args) for _ in range(2))
+    assert first.exit_code == 0, first.output
+    report = json.loads(first.stdout)
+    assert report["populations"]["h"]["reference_spikes"] > 0
+    assert first.stdout == second.stdout
