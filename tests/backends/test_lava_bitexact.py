@@ -1,7 +1,8 @@
 """Emulator == Lava 0.10 fixed_pt, every spike, step, ``u`` and ``v``, through the real subprocess engine.
 
 Hypothesis generates the networks: 50 IR graphs compiled by the Loihi 2 quantizer (dense chains,
-skip-layer, recurrent, mixed- and single-sign weights, heterogeneous time constants that split populations
+skip-layer, recurrent, mixed-sign weights (deployed as an excitatory + an inhibitory Dense into one
+LIF, summed by Lava's port) and single-sign weights, heterogeneous time constants that split populations
 into several LIF processes, per-neuron thresholds, leaks, Dense biases, synaptic delays) and 15 integer
 deployments built directly with values at the wrap/clip limits, plus two that surely wrap ``u`` / clip
 ``v``. All artifacts run in ONE Lava process (``network.py --jobs``), since Lava's start-up costs seconds.
@@ -104,7 +105,8 @@ def test_emulator_equals_lava_on_random_networks(tmp_path):
     assert len(cases) >= 60
     split = sum(len(d.groups) > len(d.populations) for _, d, _ in cases)
     delayed = sum(any(s.delay is not None for s in d.synapses) for _, d, _ in cases)
-    assert split >= 5 and delayed >= 5, (split, delayed)  # the generator really covers these cases
+    sign_split = sum(any(s.name.endswith("(inh)") for s in d.synapses) for _, d, _ in cases)
+    assert split >= 5 and delayed >= 5 and sign_split >= 10, (split, delayed, sign_split)  # the generator covers these
 
     results = run_many([(directory, raster, list(d.populations)) for directory, d, raster in cases],
                        record_state=True)

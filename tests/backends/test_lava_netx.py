@@ -7,6 +7,9 @@ offset=i - 1)`` (after steps with ``(t - 1) % 17 == i - 1``, i.e. before steps w
 """
 from __future__ import annotations
 
+from dataclasses import replace
+
+import h5py
 import numpy as np
 import pytest
 
@@ -15,7 +18,9 @@ from snn_deploy.backends.lava.engine import run_network
 from snn_deploy.emulate.loihi2 import emulate
 from snn_deploy.ir import Graph
 from snn_deploy.ir.io import load
+from snn_deploy.quantize.loihi2.deployment import Synapse
 from snn_deploy.quantize.loihi2.quantizer import quantize
+from snn_deploy.quantize.loihi2.spec import LOIHI2
 
 STEPS_PER_SAMPLE = 17
 
@@ -94,8 +99,6 @@ def test_network_net_is_left_out_with_a_note_when_netx_cannot_hold_the_network(t
 
 
 def test_netx_recurrent_layer_keeps_lava_dl_timing(tmp_path):
-    import h5py
-
     rng = np.random.default_rng(2)
     with h5py.File(tmp_path / "rec.net", "w") as f:
         for index, (kind, shape) in enumerate([(b"input", 3), (b"dense_rec", 4)]):
@@ -110,3 +113,20 @@ def test_netx_recurrent_layer_keeps_lava_dl_timing(tmp_path):
     recurrent = next(s for s in deployment.synapses if s.source == s.target == "layer1")
     assert np.array_equal(recurrent.delay[:, 0], [0, 1, 2, 0]) and not deployment.report["latency_errors"]
     assert deployment.report["notes"] == []
+
+
+def test_sign_split_pair_becomes_one_netx_layer(tmp_path):
+    rng = np.random.default_rng(3)
+    chain = _chain_deployment(rng)
+    mixed = chain.synapses[0]
+    exc = Synapse(name="in->a(exc)", source="in", target="a", weight=np.maximum(mixed.weight, 0), weight_exp=-1)
+    inh = Synapse(name="in->a(inh)", source="in", target="a", weight=np.minimum(mixed.weight, 0), weight_exp=-1)
+    split = replace(chain, synapses=(exc, inh, chain.synapses[1]))
+    write_artifact(split, tmp_path / "split")
+    write_artifact(chain, tmp_path / "mixed")
+    with h5py.File(tmp_path / "split" / "network.net") as f, h5py.File(tmp_path / "mixed" / "network.net") as g:
+        assert np.array_equal(f["layer/1/weight"][()], g["layer/1/weight"][()])
+        assert np.array_equal(f["layer/1/weight"][()], LOIHI2.effective_weights(mixed.weight, LOIHI2.sign_mode(
+            mixed.weight), 8) // 2)
+    raster = (rng.random((2, 40, 5)) < 0.4).astype(np.uint8)
+    assert np.array_equal(emulate(split, raster).spikes["b"], emulate(chain, raster).spikes["b"])

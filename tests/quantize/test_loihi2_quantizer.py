@@ -185,3 +185,61 @@ def test_small_inputs_per_spike_are_noted():
     pop = _cuba(1, v_threshold=100.0)
     report = quantize(_chain(pop, np.array([[1e-3]]), metadata={"dt_s": 2.5e-4})).report
     assert any("floors each step's sum" in note for note in report["notes"])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(0, 2**32 - 1))
+def test_mixed_sign_projections_split_into_excitatory_and_inhibitory_dense(seed):
+    """Each sign gets its own Dense with 255 levels: per entry the error is half a unit of that part's exponent."""
+    rng = np.random.default_rng(seed)
+    weight = rng.normal(0.0, 1.0, (4, 6)) * rng.uniform(1e-3, 1.0)
+    weight[0, 0], weight[0, 1] = abs(weight[0, 0]), -abs(weight[0, 1])  # both signs present
+    graph = _chain(_cuba(4), weight, metadata={"dt_s": DT_S})
+    split = quantize(graph)
+    exc, inh = split.synapses
+    assert (exc.name, inh.name) == ("in->pop(exc)", "in->pop(inh)")
+    assert LOIHI2.sign_mode(exc.weight) is SignMode.EXCITATORY and LOIHI2.sign_mode(inh.weight) is SignMode.INHIBITORY
+    assert exc.weight.max() <= 255 and inh.weight.min() >= -255
+    report = split.report["synapses"]
+    assert report["in->pop(exc)"]["sign_split"] == "excitatory" and report["in->pop(inh)"]["sign_split"] == "inhibitory"
+    assert report["in->pop(exc)"]["projection"] == report["in->pop(inh)"]["projection"] == "in->pop"
+
+    single = quantize(graph, split_signs=False)
+    (mixed,) = single.synapses
+    assert LOIHI2.sign_mode(mixed.weight) is SignMode.MIXED and single.report["synapses"]["in->pop"]["sign_split"] is None
+    # the targets X = vth g w / v_threshold (module docstring: scaling, r = w_in = v_threshold = 1)
+    group = split.groups[0]
+    k_u, k_v = 1 - (group.du + 1) / 4096, 1 - group.dv / 4096
+    target = group.vth * DT_S * (k_v - k_u) / math.log(k_v / k_u) / (10e-3 * 5e-3) * weight
+    for part, sign in ((exc, weight > 0), (inh, weight < 0)):
+        assert np.all(part.weight[~sign] == 0)
+        assert np.all(np.abs(part.weight * 2.0**part.weight_exp - target)[sign] <= 2.0**part.weight_exp / 2 + 1e-9)
+    assert np.all(np.abs(mixed.weight * 2.0**mixed.weight_exp - target) <= 2.0**mixed.weight_exp + 1e-9)
+    # 255 levels per sign: each part's exponent is at most the mixed one (whose mantissas are even)
+    assert exc.weight_exp <= mixed.weight_exp and inh.weight_exp <= mixed.weight_exp
+
+
+def test_single_sign_projections_are_not_split():
+    deployment = quantize(_chain(_cuba(2), -np.full((2, 3), 0.01), metadata={"dt_s": DT_S}))
+    (synapse,) = deployment.synapses
+    assert synapse.name == "in->pop" and deployment.report["synapses"]["in->pop"]["sign_split"] is None
+
+
+@pytest.mark.parametrize("tau_syn_s", [0.0, 3e-3])
+def test_impulse_response_equals_the_realised_continuous_kernel_at_the_grid_points(tau_syn_s):
+    """One pulse: ``v_n / sigma = v(n dt)`` of the IR neuron with the realised leaks ``tau' = -dt / ln k``."""
+    pop = _cuba(1, tau_syn_s=tau_syn_s, tau_mem_s=7e-3, v_threshold=50.0, r=1.5, w_in=0.8)
+    deployment = quantize(_chain(pop, np.array([[0.1]]), metadata={"dt_s": 2.5e-4}))
+    (group,) = deployment.groups
+    raster = np.zeros((1, 60, 1), np.uint8)
+    raster[0, 0, 0] = 1
+    v = emulate(deployment, raster, record_state=True).v["pop"][0, 1:, 0] / (64 * group.vth / 50.0)
+    t = np.arange(1, 60) * 2.5e-4
+    tau_v = -2.5e-4 / math.log(1 - group.dv / 4096)
+    if tau_syn_s:
+        tau_u = -2.5e-4 / math.log(1 - (group.du + 1) / 4096)
+        exact = 1.5 * 0.8 * 0.1 / (7e-3 * tau_syn_s) * (np.exp(-t / tau_v) - np.exp(-t / tau_u)) / (
+            1 / tau_u - 1 / tau_v)
+    else:
+        exact = 1.5 * 0.8 * 0.1 / 7e-3 * np.exp(-t / tau_v)
+    assert np.abs(v - exact).max() < 5e-3 * exact.max()  # weight rounding (~0.3 %) and truncation only

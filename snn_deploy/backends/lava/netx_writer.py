@@ -13,7 +13,8 @@ Exactness: every population then spikes exactly one step later than in the deplo
 the network is at rest without input, so the file is written only for: a feed-forward chain
 input -> p1 -> p2 -> ... with one Lava process per population, no periodic reset and no bias; weights that
 are integers after the weight exponent (``W 2^e``) and that netx keeps exactly (mixed signs in
-``-128..127``, one sign in ``-255..255``); one delay per output unit. Otherwise :class:`UnsupportedError`
+``-128..127``, one sign in ``-255..255``; the excitatory and inhibitory Dense of a sign-split projection
+are summed into one layer); one delay per output unit. Otherwise :class:`UnsupportedError`
 says what is missing (the artifact is complete without ``network.net``; the compile report notes it).
 
 The file's bytes are deterministic (datasets without modification times, fixed creation order).
@@ -33,8 +34,8 @@ from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec, SignMode
 RELAY = (4096, 4095, 0)
 
 
-def _chain(deployment: Deployment) -> list[Synapse]:
-    """The synapses input -> p1 -> p2 -> ..., or UnsupportedError."""
+def _chain(deployment: Deployment) -> list[list[Synapse]]:
+    """Per layer of the chain input -> p1 -> p2 -> ... its synapses (two for a sign-split projection)."""
     if len(deployment.groups) != len(deployment.populations):
         raise UnsupportedError("netx needs one Lava LIF process per population (a population was split)")
     if any(g.reset_interval for g in deployment.groups):
@@ -43,31 +44,37 @@ def _chain(deployment: Deployment) -> list[Synapse]:
     remaining = list(deployment.synapses)
     while remaining:
         nxt = [s for s in remaining if s.source == source]
-        if len(nxt) != 1 or nxt[0].target == source:
+        if not nxt or len({s.target for s in nxt}) != 1 or nxt[0].target == source:
             raise UnsupportedError("netx holds a feed-forward chain of dense layers; this network branches, skips "
                                    "layers or is recurrent")
-        chain.append(nxt[0])
-        remaining.remove(nxt[0])
+        chain.append(nxt)
+        remaining = [s for s in remaining if s not in nxt]
         source = nxt[0].target
     if len(chain) != len(deployment.groups):
         raise UnsupportedError("netx needs every population in one feed-forward chain from the input")
     return chain
 
 
-def _netx_weight(synapse: Synapse, spec: Loihi2Spec) -> np.ndarray:
+def _integer_weight(synapse: Synapse, spec: Loihi2Spec) -> np.ndarray:
+    """The integers Lava's Dense adds per spike (``W 2^e``), or UnsupportedError if they are fractions."""
     weight = spec.effective_weights(synapse.weight, spec.sign_mode(synapse.weight), synapse.num_weight_bits)
     if synapse.weight_exp >= 0:
-        weight = weight << synapse.weight_exp
-    else:
-        divisor = 1 << -synapse.weight_exp
-        if np.any(weight % divisor):
-            raise UnsupportedError(f"synapse '{synapse.name}': weights with weight_exp {synapse.weight_exp} are not "
-                                   "integers in netx's units (netx has no weight exponent)")
-        weight = weight // divisor
+        return weight << synapse.weight_exp
+    divisor = 1 << -synapse.weight_exp
+    if np.any(weight % divisor):
+        raise UnsupportedError(f"synapse '{synapse.name}': weights with weight_exp {synapse.weight_exp} are not "
+                               "integers in netx's units (netx has no weight exponent)")
+    return weight // divisor
+
+
+def _netx_weight(synapses: list[Synapse], spec: Loihi2Spec) -> np.ndarray:
+    """One netx weight matrix for a layer's synapses (summed: an excitatory + inhibitory pair is one matrix)."""
+    weight = sum(_integer_weight(s, spec) for s in synapses)
     mode = spec.sign_mode(weight)
     low, high = (-128, 127) if mode is SignMode.MIXED else (-255, 255)
     if weight.min() < low or weight.max() > high:
-        raise UnsupportedError(f"synapse '{synapse.name}': weights {weight.min()}..{weight.max()} exceed what netx "
+        names = " + ".join(f"'{s.name}'" for s in synapses)
+        raise UnsupportedError(f"synapse {names}: weights {weight.min()}..{weight.max()} exceed what netx "
                                f"keeps exactly ({low}..{high})")
     return weight
 
@@ -94,14 +101,17 @@ def write_netx(deployment: Deployment, path: str | Path, spec: Loihi2Spec = LOIH
     """Write ``path`` if netx can hold ``deployment`` exactly (module docstring), else UnsupportedError."""
     chain = _chain(deployment)
     layers = []
-    for synapse in chain:
+    for synapses in chain:
+        delays = {s.name: s.delay for s in synapses if s.delay is not None}
         row_delay = None
-        if synapse.delay is not None:
-            if np.any(synapse.delay != synapse.delay[:, :1]):
-                raise UnsupportedError(f"synapse '{synapse.name}': netx delays are one per output unit")
-            row_delay = synapse.delay[:, 0]
-        _check_no_bias(deployment, synapse.target, spec)
-        layers.append((synapse, _netx_weight(synapse, spec), row_delay))
+        for name, delay in delays.items():
+            if np.any(delay != delay[:, :1]) or (row_delay is not None and np.any(delay[:, 0] != row_delay)):
+                raise UnsupportedError(f"synapse '{name}': netx delays are one per output unit")
+            row_delay = delay[:, 0]
+        if delays and len(delays) != len(synapses):
+            raise UnsupportedError(f"synapse '{synapses[0].name}': netx delays are one per output unit")
+        _check_no_bias(deployment, synapses[0].target, spec)
+        layers.append((synapses[0], _netx_weight(synapses, spec), row_delay))
     with h5py.File(path, "w", libver="earliest", track_order=True) as handle:
         root = handle.create_group("layer", track_order=True)
         relay = root.create_group("0", track_order=True)
