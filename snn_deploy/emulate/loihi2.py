@@ -13,9 +13,12 @@ over steps and processes. Step ``t`` (0-based; Lava's ``time_step`` is ``t + 1``
     v_t &= \mathrm{clip}_{\pm(2^{23}-1)}\big(\mathrm{trunc_0}(v_{t-1}(4096-dv)/4096) + u_t + b\big),\quad
     s_t = [v_t > \vartheta \cdot 64],\quad v_t \leftarrow 0 \text{ where } s_t
 
-and then every synapse sends ``(W s_t) << weight_exp`` (per delay bin) to ``ring[t + 1 + d]``. Input spikes
+and then every synapse sends ``(W s_t) << weight_exp`` (per delay bin) to ``ring[t + 1 + d]``. A coupled group
+(``CoupledLIF`` process) adds ``c_t = sat_24(floor(M v_{t-1} / 2^s))`` to ``v_t``'s sum (spec.py), computed
+from the previous step's ``v`` before the update. Input spikes
 are unary as Lava's Dense reads them (``s_in.astype(bool)``): several events of one unit in one step count
-once (counted in ``merged_input_events``). Wraps of ``u`` and clips of ``v`` are counted per population.
+once (counted in ``merged_input_events``). Wraps of ``u``, clips of ``v`` and saturated coupling terms are
+counted per population.
 """
 from __future__ import annotations
 
@@ -54,12 +57,14 @@ def _add_sparse_columns(spikes, indptr, indices, data, out):  # pragma: no cover
 
 
 @numba.njit(cache=True, nogil=True)
-def _lif_step(u, v, a_in, bias, u_keep, v_keep, vth_scaled, decay_bits, act_shift, uv_half, v_limit,
+def _lif_step(u, v, a_in, bias, drive, u_keep, v_keep, vth_scaled, decay_bits, act_shift, uv_half, v_limit,
               channel_half, spikes):  # pragma: no cover - compiled
     """One step of Lava's fixed-point LIF on ``u``, ``v`` ``[batch, n]`` in place; returns (u wraps, v clips).
 
     The rules and constants are :data:`LOIHI2`'s (``u_keep = 4096 - du - 1``, ``v_keep = 4096 - dv``,
     ``vth_scaled = vth << 6``); int32 sums wrap modulo ``2 * channel_half`` as numpy's int32 does in Lava.
+    ``drive`` ``[batch, n]`` is added to ``v`` with the bias: the coupling term of a ``CoupledLIF`` process
+    (zeros for Lava's LIF).
     """
     wraps = 0
     clips = 0
@@ -77,7 +82,7 @@ def _lif_step(u, v, a_in, bias, u_keep, v_keep, vth_scaled, decay_bits, act_shif
                 wraps += 1
             y = v[b, i] * v_keep
             decayed = (-y >> decay_bits) * -1 if y < 0 else y >> decay_bits
-            volt = ((decayed + cur + bias[i] + channel_half) & channel_mask) - channel_half
+            volt = ((decayed + cur + bias[i] + drive[b, i] + channel_half) & channel_mask) - channel_half
             if volt > v_limit:
                 volt = v_limit
                 clips += 1
@@ -102,6 +107,7 @@ class EmulationResult:
     v: dict[str, np.ndarray] = field(default_factory=dict)
     u_wraps: dict[str, int] = field(default_factory=dict)
     v_clips: dict[str, int] = field(default_factory=dict)
+    coupling_saturations: dict[str, int] = field(default_factory=dict)  #: coupling terms saturated to 24 bits
     merged_input_events: int = 0
 
 
@@ -192,6 +198,8 @@ def emulate(
     out_v = {g.name: np.zeros((batch, steps, g.size), np.int64) for g in keep} if record_state else {}
     wraps = {g.name: 0 for g in deployment.groups}
     clips = {g.name: 0 for g in deployment.groups}
+    coupling_saturations = {g.name: 0 for g in deployment.groups}
+    no_drive = {g.name: np.zeros((batch, g.size), np.int64) for g in deployment.groups}
 
     for t in range(steps):
         time_step = t + 1
@@ -202,8 +210,12 @@ def emulate(
                 u[g.name][:] = 0
                 v[g.name][:] = 0
             spiking = np.empty((batch, g.size), np.bool_)
+            drive = no_drive[g.name]
+            if g.coupling is not None:  # from the previous step's v, before this step's update
+                drive, saturated = spec.coupling_term(v[g.name], g.coupling, g.coupling_shift)
+                coupling_saturations[g.name] += saturated
             n_wraps, n_clips = _lif_step(
-                u[g.name], v[g.name], a_in, bias[g.name], spec.decay_unity - g.du - spec.du_offset,
+                u[g.name], v[g.name], a_in, bias[g.name], drive, spec.decay_unity - g.du - spec.du_offset,
                 spec.decay_unity - g.dv - spec.dv_offset, g.vth << spec.vth_shift, spec.decay_bits, spec.act_shift,
                 spec.uv_half, spec.v_limit, 1 << (spec.channel_bits - 1), spiking,
             )
@@ -233,4 +245,5 @@ def emulate(
         members = [g for g in deployment.groups if g.population == pop]
         result.u_wraps[pop] = sum(wraps[g.name] for g in members)
         result.v_clips[pop] = sum(clips[g.name] for g in members)
+        result.coupling_saturations[pop] = sum(coupling_saturations[g.name] for g in members)
     return result

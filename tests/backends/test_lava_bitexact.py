@@ -93,6 +93,17 @@ def _collect(tmp_path: Path, strategy, count: int, make) -> list:
     return cases
 
 
+def assert_same_records(name: str, deployment, emulated, lava: dict) -> None:
+    """Spikes, ``u`` and ``v`` of every population equal; else fail naming the first difference."""
+    for pop in deployment.populations:
+        for what, mine in (("spikes", emulated.spikes), ("u", emulated.u), ("v", emulated.v)):
+            theirs = lava[f"{pop}/{what}"]
+            if not np.array_equal(mine[pop], theirs):
+                b, t, i = np.argwhere(mine[pop] != theirs)[0]
+                pytest.fail(f"{name} {pop}/{what}: first difference at sample {b}, step {t}, "
+                            f"unit {i}: emulator {mine[pop][b, t, i]}, Lava {theirs[b, t, i]}")
+
+
 @pytest.mark.lava
 @pytest.mark.xdist_group("lava")
 def test_emulator_equals_lava_on_random_networks(tmp_path):
@@ -114,11 +125,5 @@ def test_emulator_equals_lava_on_random_networks(tmp_path):
     for (directory, deployment, raster), lava in zip(cases, results):
         emulated = emulate(deployment, raster, record_state=True)
         overflow += sum(emulated.u_wraps.values()) + sum(emulated.v_clips.values())
-        for pop in deployment.populations:
-            for what, mine in (("spikes", emulated.spikes), ("u", emulated.u), ("v", emulated.v)):
-                theirs = lava[f"{pop}/{what}"]
-                if not np.array_equal(mine[pop], theirs):
-                    b, t, i = np.argwhere(mine[pop] != theirs)[0]
-                    pytest.fail(f"{directory.name} {pop}/{what}: first difference at sample {b}, step {t}, "
-                                f"unit {i}: emulator {mine[pop][b, t, i]}, Lava {theirs[b, t, i]}")
+        assert_same_records(directory.name, deployment, emulated, lava)
     assert overflow > 0  # the limit cases did wrap u / clip v, and Lava agreed

@@ -68,13 +68,13 @@ def test_compile_emulate_run_end_to_end(tmp_path):
 
 
 def test_unsupported_model_and_wrong_engine_exit_2(tmp_path):
-    coupled = CoupledLIF.create(2, tau_syn_s=1e-3, tau_mem_s=1e-2, v_threshold=1.0, reset_mode="to_value",
-                                coupling=np.array([[0.0, 1.0], [1.0, 0.0]]))
+    coupled = CoupledLIF.create(2, tau_syn_s=[1e-3, 4e-3], tau_mem_s=1e-2, v_threshold=1.0, reset_mode="to_value",
+                                coupling=np.array([[0.0, 1.0], [1.0, 0.0]]))  # two du in one coupled process
     graph = Graph(nodes={"in": Input((2,)), "fc": Dense(np.eye(2)), "coupled": coupled, "out": Output((2,))},
                   edges=(("in", "fc"), ("fc", "coupled"), ("coupled", "out")))
     save(graph, tmp_path / "coupled.onnx")
     result = _invoke("compile", str(tmp_path / "coupled.onnx"), "--target", "loihi2", "-o", str(tmp_path / "x"), code=2)
-    assert "error: node 'coupled': CoupledLIF" in result.output and not (tmp_path / "x").exists()
+    assert "error: node 'coupled': CoupledLIF needs one tau_syn_s" in result.output and not (tmp_path / "x").exists()
 
     save(_model(np.random.default_rng(0)), tmp_path / "model.onnx")
     _invoke("compile", str(tmp_path / "model.onnx"), "--target", "loihi2", "-o", str(tmp_path / "art"))

@@ -12,7 +12,7 @@ from hypothesis.extra.numpy import arrays
 
 from snn_deploy.emulate.loihi2 import emulate
 from snn_deploy.errors import UnsupportedError
-from snn_deploy.ir import IF, LI, LIF, CoupledLIF, CubaLIF, Dense, Graph, Input, Output
+from snn_deploy.ir import IF, LI, LIF, CubaLIF, Dense, Graph, Input, Output
 from snn_deploy.quantize.loihi2.quantizer import quantize, weight_mantissas
 from snn_deploy.quantize.loihi2.spec import LOIHI2, SignMode
 
@@ -109,8 +109,6 @@ def test_skip_layers_are_padded_to_equal_latency():
 
 
 @pytest.mark.parametrize("pop, match", [
-    (CoupledLIF.create(2, tau_syn_s=1e-3, tau_mem_s=1e-2, v_threshold=1.0, coupling=np.array([[0, 1.0], [1.0, 0]]),
-                       reset_mode="to_value"), "'pop': CoupledLIF"),
     (LI.create(2, tau_mem_s=1e-2), "'pop': LI"),
     (_cuba(2, reset_mode="subtract"), "'pop': reset_mode 'subtract'"),
     (_cuba(2, v_reset=-0.5), "'pop': parameter 'v_reset' must be 0"),
@@ -206,7 +204,8 @@ def test_mixed_sign_projections_split_into_excitatory_and_inhibitory_dense(seed)
 
     single = quantize(graph, split_signs=False)
     (mixed,) = single.synapses
-    assert LOIHI2.sign_mode(mixed.weight) is SignMode.MIXED and single.report["synapses"]["in->pop"]["sign_split"] is None
+    assert LOIHI2.sign_mode(mixed.weight) is SignMode.MIXED
+    assert single.report["synapses"]["in->pop"]["sign_split"] is None
     # the targets X = vth g w / v_threshold (module docstring: scaling, r = w_in = v_threshold = 1)
     group = split.groups[0]
     k_u, k_v = 1 - (group.du + 1) / 4096, 1 - group.dv / 4096

@@ -14,7 +14,7 @@ from snn_deploy.backends import CompileOptions
 from snn_deploy.backends.lava.artifact import (
     input_raster, load_deployment, recorded_populations, to_records, write_artifact,
 )
-from snn_deploy.emulate.loihi2 import emulate
+from snn_deploy.emulate.loihi2 import EmulationResult, emulate
 from snn_deploy.ir.graph import Graph
 from snn_deploy.quantize.loihi2.quantizer import quantize
 from snn_deploy.spikes import SpikeEvents
@@ -48,11 +48,13 @@ def compile_model(graph: Graph, out_dir: str | Path, options: CompileOptions) ->
     return summary
 
 
-def _warn_overflow(u_wraps: dict[str, int], v_clips: dict[str, int], merged: int) -> None:
-    for pop in u_wraps:
-        if u_wraps[pop] or v_clips[pop]:
-            warnings.warn(f"loihi2 emulator: population '{pop}': u wrapped {u_wraps[pop]} times, "
-                          f"v clipped {v_clips[pop]} times", RuntimeWarning, stacklevel=3)
+def _warn_overflow(result: EmulationResult) -> None:
+    for pop in result.u_wraps:
+        wraps, clips, saturated = result.u_wraps[pop], result.v_clips[pop], result.coupling_saturations[pop]
+        if wraps or clips or saturated:
+            warnings.warn(f"loihi2 emulator: population '{pop}': u wrapped {wraps} times, v clipped {clips} times, "
+                          f"coupling saturated {saturated} times", RuntimeWarning, stacklevel=3)
+    merged = result.merged_input_events
     if merged:
         warnings.warn(f"loihi2: {merged} input bins held more than one event; Loihi spikes are unary",
                       RuntimeWarning, stacklevel=3)
@@ -65,7 +67,7 @@ def emulate_artifact(artifact_dir: str | Path, events: SpikeEvents, *, steps: in
     chosen = recorded_populations(deployment, record)
     result = emulate(deployment, input_raster(deployment, events, steps), record=tuple(set(chosen.values())),
                      record_state=record_state)
-    _warn_overflow(result.u_wraps, result.v_clips, result.merged_input_events)
+    _warn_overflow(result)
     by_population = {f"{p}/spikes": s for p, s in result.spikes.items()}
     by_population.update({f"{p}/u": a for p, a in result.u.items()})
     by_population.update({f"{p}/v": a for p, a in result.v.items()})

@@ -10,9 +10,10 @@
 ``input``, ``output``, ``record`` (list of populations) and ``record_state``.
 
 The graph (from ``weights.npz`` next to this file): one ``LIF`` (``LIFReset`` with a periodic reset) per
-neuron group, one ``Dense`` (``DelayDense`` with delays) per synapse block, the input from a
-``RingBuffer`` source. Samples run one after the other on the same graph; before each sample ``u``, ``v``
-and the synapses' buffered input are set to 0, so every sample starts from rest. Spikes (and ``u``, ``v``)
+neuron group (a coupled group: the ``CoupledLIF`` process defined here, with its fixed_pt model), one
+``Dense`` (``DelayDense`` with delays) per synapse block, the input from a ``RingBuffer`` source. Samples
+run one after the other on the same graph; before each sample ``u``, ``v`` and the synapses' buffered
+input are set to 0, so every sample starts from rest. Spikes (and ``u``, ``v``)
 are collected inside small recorder processes and written to files once, at the last step: no per-element
 ``Var.get``. ``--hw`` selects ``Loihi2HwCfg`` (needs Intel's lava-loihi); default is
 ``Loihi2SimCfg(select_tag="fixed_pt")``, Lava's bit-accurate CPU models.
@@ -31,10 +32,11 @@ import numpy as np
 try:
     from lava.magma.core.decorator import implements, requires, tag
     from lava.magma.core.model.py.model import PyLoihiProcessModel
-    from lava.magma.core.model.py.ports import PyInPort, PyRefPort
+    from lava.magma.core.model.py.ports import PyInPort, PyOutPort, PyRefPort
     from lava.magma.core.model.py.type import LavaPyType
-    from lava.magma.core.process.ports.ports import InPort, RefPort
+    from lava.magma.core.process.ports.ports import InPort, OutPort, RefPort
     from lava.magma.core.process.process import AbstractProcess
+    from lava.magma.core.process.variable import Var
     from lava.magma.core.resources import CPU
     from lava.magma.core.run_conditions import RunSteps
     from lava.magma.core.run_configs import Loihi2HwCfg, Loihi2SimCfg
@@ -104,6 +106,84 @@ class PyStateRecorderModel(PyLoihiProcessModel):
             np.save(self.proc_params["path"], self.buffer)
 
 
+class CoupledLIF(AbstractProcess):
+    """LIF neurons with membrane coupling (snn-deploy's process; the rules: snn_deploy/quantize/loihi2/spec.py).
+
+    Per step: ``a_in``; zero ``u``, ``v`` on a periodic reset step; ``c = sat_24(floor(M v / 2^s))`` from the
+    previous ``v``; ``u`` and ``v`` as Lava's fixed-point LIF with ``c`` added to ``v``; spike ``v > vth << 6``
+    and reset ``v`` to 0. ``arithmetic`` holds the widths (``decay_bits``, ``du_offset``, ``dv_offset``,
+    ``act_shift``, ``vth_shift``, ``uv_bits``) written by snn-deploy from its spec.
+    """
+
+    def __init__(self, *, shape: tuple[int], du: int, dv: int, vth: int, bias_mant: np.ndarray,
+                 bias_exp: np.ndarray, coupling: np.ndarray, coupling_shift: int, arithmetic: dict,
+                 reset_interval: int = 0, reset_offset: int = 0) -> None:
+        super().__init__(shape=shape, du=du, dv=dv, vth=vth, bias_mant=bias_mant, bias_exp=bias_exp,
+                         coupling=coupling, coupling_shift=coupling_shift, arithmetic=arithmetic,
+                         reset_interval=reset_interval, reset_offset=reset_offset)
+        self.a_in = InPort(shape=shape)
+        self.s_out = OutPort(shape=shape)
+        self.u = Var(shape=shape, init=0)
+        self.v = Var(shape=shape, init=0)
+
+
+def _wrap_int32(x: np.ndarray) -> np.ndarray:
+    return ((x + (1 << 31)) & ((1 << 32) - 1)) - (1 << 31)
+
+
+def _decay_toward_zero(x: np.ndarray, keep: int, bits: int) -> np.ndarray:
+    """``trunc0(x keep / 2^bits)``: the product's magnitude shifted right, the sign restored."""
+    product = x * keep
+    return np.sign(product) * (np.abs(product) >> bits)
+
+
+@implements(proc=CoupledLIF, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt")
+class PyCoupledLIFModel(PyLoihiProcessModel):
+    """Integer model of :class:`CoupledLIF` (numpy int64 arithmetic, the widths of ``arithmetic``)."""
+
+    a_in: PyInPort = LavaPyType(PyInPort.VEC_DENSE, np.int32, precision=24)
+    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=24)
+    u: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
+    v: np.ndarray = LavaPyType(np.ndarray, np.int32, precision=24)
+
+    def __init__(self, proc_params) -> None:
+        super().__init__(proc_params)
+        arithmetic = proc_params["arithmetic"]
+        unity = 1 << arithmetic["decay_bits"]
+        self.bits = arithmetic["decay_bits"]
+        self.u_keep = unity - proc_params["du"] - arithmetic["du_offset"]
+        self.v_keep = unity - proc_params["dv"] - arithmetic["dv_offset"]
+        self.act_shift = arithmetic["act_shift"]
+        self.vth_scaled = proc_params["vth"] << arithmetic["vth_shift"]
+        self.half = 1 << (arithmetic["uv_bits"] - 1)
+        mant = np.asarray(proc_params["bias_mant"], np.int64)
+        exp = np.asarray(proc_params["bias_exp"], np.int64)
+        self.bias = np.where(exp >= 0, mant << np.maximum(exp, 0), mant >> np.maximum(-exp, 0))
+        self.coupling = np.asarray(proc_params["coupling"], np.int64)
+        self.shift = int(proc_params["coupling_shift"])
+
+    def run_spk(self) -> None:
+        a_in = self.a_in.recv().astype(np.int64)
+        interval = self.proc_params["reset_interval"]
+        if interval and self.time_step % interval == self.proc_params["reset_offset"]:
+            self.u[:] = 0
+            self.v[:] = 0
+        limit = self.half - 1
+        v_old = self.v.astype(np.int64)
+        coupled = np.clip((self.coupling @ v_old) >> self.shift, -limit, limit)
+        u = _wrap_int32(_decay_toward_zero(self.u.astype(np.int64), self.u_keep, self.bits) + (a_in << self.act_shift))
+        u = np.where(u > self.half, u - 2 * self.half, np.where(u <= -self.half, u + 2 * self.half, u))
+        v = _wrap_int32(_decay_toward_zero(v_old, self.v_keep, self.bits) + u + self.bias + coupled)
+        v = np.clip(v, -limit, limit)
+        spikes = v > self.vth_scaled
+        v[spikes] = 0
+        self.u[:] = u
+        self.v[:] = v
+        self.s_out.send(spikes.astype(np.int32))
+
+
 def load_deployment(path: Path) -> tuple[dict, dict]:
     with np.load(path, allow_pickle=False) as data:
         arrays = {key: data[key] for key in data.files}
@@ -138,10 +218,14 @@ def run(weights: Path, spikes: np.ndarray, record: list[str], record_state: bool
     for i, g in enumerate(structure["groups"]):
         params = dict(shape=(arrays[f"group/{i}/indices"].size,), du=g["du"], dv=g["dv"], vth=g["vth"],
                       bias_mant=arrays[f"group/{i}/bias_mant"], bias_exp=arrays[f"group/{i}/bias_exp"])
-        if g["reset_interval"]:
-            if batch > 1 and steps % g["reset_interval"]:
-                sys.exit(f"error: group {g['name']}: periodic reset needs steps ({steps}) to be a multiple of "
-                         f"{g['reset_interval']} when running {batch} samples")
+        if g["reset_interval"] and batch > 1 and steps % g["reset_interval"]:
+            sys.exit(f"error: group {g['name']}: periodic reset needs steps ({steps}) to be a multiple of "
+                     f"{g['reset_interval']} when running {batch} samples")
+        if g.get("coupled"):
+            lifs[g["name"]] = CoupledLIF(coupling=arrays[f"group/{i}/coupling"], coupling_shift=g["coupling_shift"],
+                                         arithmetic=structure["coupled_arithmetic"], reset_interval=g["reset_interval"],
+                                         reset_offset=g["reset_offset"], **params)
+        elif g["reset_interval"]:
             lifs[g["name"]] = LIFReset(reset_interval=g["reset_interval"], reset_offset=g["reset_offset"], **params)
         else:
             lifs[g["name"]] = LIF(**params)
@@ -182,7 +266,8 @@ def run(weights: Path, spikes: np.ndarray, record: list[str], record_state: bool
             probe.v_ref.connect_var(lifs[name].v)
         recorders.append((name, g, i, spikes_file, state_file))
 
-    exceptions = {SpikeRecorder: PySpikeRecorderModel, StateRecorder: PyStateRecorderModel}
+    exceptions = {SpikeRecorder: PySpikeRecorderModel, StateRecorder: PyStateRecorderModel,
+                  CoupledLIF: PyCoupledLIFModel}
     if hw:
         run_cfg = Loihi2HwCfg(exception_proc_model_map=exceptions)
     else:

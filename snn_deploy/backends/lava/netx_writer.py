@@ -40,6 +40,8 @@ def _chain(deployment: Deployment) -> list[list[Synapse]]:
         raise UnsupportedError("netx needs one Lava LIF process per population (a population was split)")
     if any(g.reset_interval for g in deployment.groups):
         raise UnsupportedError("netx files hold no periodic reset")
+    if any(g.coupling is not None for g in deployment.groups):
+        raise UnsupportedError("netx has no membrane coupling (CoupledLIF process)")
     chain, source = [], deployment.input_name
     remaining = list(deployment.synapses)
     while remaining:

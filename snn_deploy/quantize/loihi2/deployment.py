@@ -1,6 +1,7 @@
 """A Loihi 2 deployment: the integer network the quantizer produces and the emulator and Lava both run.
 
-One :class:`LifGroup` is one Lava ``LIF`` process (one ``du``, ``dv``, ``vth``; per-neuron bias); one
+One :class:`LifGroup` is one Lava ``LIF`` process (one ``du``, ``dv``, ``vth``; per-neuron bias), or with a
+``coupling`` matrix one ``CoupledLIF`` process (snn-deploy's own, spec.py); one
 :class:`Synapse` is one Lava ``Dense`` (or ``DelayDense`` when it has delays) from a group or the input to a
 group. An IR population may be split over several groups (``LifGroup.indices`` says which of its neurons
 each holds). ``weights.npz`` of a Lava artifact is :meth:`Deployment.to_arrays`: a JSON ``structure`` string
@@ -15,6 +16,13 @@ from typing import Any, Mapping
 import numpy as np
 
 from snn_deploy.errors import ModelFormatError
+from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec
+
+
+def coupled_arithmetic(spec: Loihi2Spec) -> dict[str, int]:
+    """The spec's widths the emitted ``CoupledLIF`` process model computes with (``network.py`` reads them)."""
+    return {"decay_bits": spec.decay_bits, "du_offset": spec.du_offset, "dv_offset": spec.dv_offset,
+            "act_shift": spec.act_shift, "vth_shift": spec.vth_shift, "uv_bits": spec.uv_bits}
 
 
 def _int_array(value: Any) -> np.ndarray:
@@ -37,12 +45,18 @@ class LifGroup:
     bias_exp: np.ndarray
     reset_interval: int = 0  #: 0 = never; else ``u = v = 0`` before steps with ``time_step % interval == offset``
     reset_offset: int = 0
+    coupling: np.ndarray | None = None  #: ``[n, n]`` mantissas ``M`` of a ``CoupledLIF`` process (spec.py)
+    coupling_shift: int = 0  #: the coupling sum is shifted right by this
 
     def __post_init__(self) -> None:
         for name in ("indices", "bias_mant", "bias_exp"):
             object.__setattr__(self, name, _int_array(getattr(self, name)))
-        for name in ("du", "dv", "vth", "reset_interval", "reset_offset"):
+        for name in ("du", "dv", "vth", "reset_interval", "reset_offset", "coupling_shift"):
             object.__setattr__(self, name, int(getattr(self, name)))
+        if self.coupling is not None:
+            object.__setattr__(self, "coupling", _int_array(self.coupling))
+            if self.coupling.shape != (self.size, self.size):
+                raise ValueError(f"group '{self.name}': coupling must be [{self.size}, {self.size}]")
 
     @property
     def size(self) -> int:
@@ -125,7 +139,8 @@ class Deployment:
             "input": {"name": self.input_name, "units": self.input_units},
             "groups": [
                 {"name": g.name, "population": g.population, "du": g.du, "dv": g.dv, "vth": g.vth,
-                 "reset_interval": g.reset_interval, "reset_offset": g.reset_offset}
+                 "reset_interval": g.reset_interval, "reset_offset": g.reset_offset,
+                 "coupled": g.coupling is not None, "coupling_shift": g.coupling_shift}
                 for g in self.groups
             ],
             "synapses": [
@@ -137,11 +152,15 @@ class Deployment:
             "outputs": dict(self.outputs),
             "latency_steps": dict(self.latency_steps),
         }
+        if any(g.coupling is not None for g in self.groups):
+            structure["coupled_arithmetic"] = coupled_arithmetic(LOIHI2)
         arrays: dict[str, np.ndarray] = {"structure": np.array(json.dumps(structure, sort_keys=True))}
         for i, g in enumerate(self.groups):
             arrays[f"group/{i}/indices"] = g.indices
             arrays[f"group/{i}/bias_mant"] = g.bias_mant
             arrays[f"group/{i}/bias_exp"] = g.bias_exp
+            if g.coupling is not None:
+                arrays[f"group/{i}/coupling"] = g.coupling
         for i, s in enumerate(self.synapses):
             arrays[f"synapse/{i}/weight"] = s.weight
             if s.delay is not None:
@@ -159,6 +178,8 @@ class Deployment:
                     reset_interval=g["reset_interval"], reset_offset=g["reset_offset"],
                     indices=arrays[f"group/{i}/indices"], bias_mant=arrays[f"group/{i}/bias_mant"],
                     bias_exp=arrays[f"group/{i}/bias_exp"],
+                    coupling=arrays[f"group/{i}/coupling"] if g.get("coupled") else None,
+                    coupling_shift=g.get("coupling_shift", 0),
                 )
                 for i, g in enumerate(structure["groups"])
             )

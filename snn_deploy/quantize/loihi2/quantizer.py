@@ -81,7 +81,20 @@ netx models (``graph.metadata["source_format"] == "netx"``)
     ``2 w`` with ``weight_exp - 1`` (Lava drops the LSB of mixed weights; the sum is then exact); weights that
     cannot be stored so are passed as they are and the weights Lava changes are counted.
 
-Unsupported: ``CoupledLIF``, ``LI`` (no spikes to read on Loihi 2 through Lava's LIF), ``reset_mode =
+CoupledLIF (membrane coupling, :mod:`snn_deploy.quantize.loihi2.coupling`)
+    One ``CoupledLIF`` process per population (snn-deploy's own process model, emitted in ``network.py``):
+    one ``du`` (one ``tau_syn_s`` after rounding, else :class:`UnsupportedError`), one ``dv`` (the rounded mean
+    decay), folded thresholds as above, and the coupling ``M / 2^s ~ S (e^{(D + Lambda) dt} - K_v) S^{-1}``
+    whose diagonal restores each neuron's exact ``e^{-dt/tau_mem}`` (so the scaling uses ``k_v = e^{-dt/tau_mem}``).
+    Its bias is the one whose integer steady state is the coupled continuous steady state.
+
+Dynamics report
+    ``quantization.json["dynamics"][process]``: the exact one-step update of the IR's linear system and the
+    linear part of the integer update, with their state order (coupling.py); for a CoupledLIF population the
+    full ``2n x 2n`` matrices, for other processes the ``2 x 2`` ``[u, v]`` (``1 x 1`` ``[v]`` without a
+    synaptic state) update at the process's mean time constants.
+
+Unsupported: ``LI`` (no spikes to read on Loihi 2 through Lava's LIF), ``reset_mode =
 "subtract"`` and resets to a non-zero value (Lava's LIF resets ``v`` to 0), thresholds ``<= 0``, several
 inputs, Outputs fed by anything but a population: :class:`UnsupportedError` naming the node.
 """
@@ -94,6 +107,9 @@ import numpy as np
 from snn_deploy.errors import QuantizationError, UnsupportedError
 from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.nodes import IF, LI, LIF, CoupledLIF, CubaLIF, Population
+from snn_deploy.quantize.loihi2.coupling import (
+    coupled_steady_bias, coupling_mantissas, coupling_target, update_matrices,
+)
 from snn_deploy.quantize.loihi2.deployment import Deployment, LifGroup, Synapse
 from snn_deploy.quantize.loihi2.paths import Incoming, incoming_signals, merge_delays
 from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec, SignMode
@@ -144,10 +160,9 @@ def _decay(ideal: np.ndarray, offset: int, spec: Loihi2Spec) -> np.ndarray:
 
 
 def _neurons(name: str, pop: Population, dt_s: float, spec: Loihi2Spec) -> _Neurons:
-    if isinstance(pop, (CoupledLIF, LI)):
-        why = "membrane coupling" if isinstance(pop, CoupledLIF) else "a non-spiking read-out"
-        raise UnsupportedError(f"node '{name}': {pop.kind} ({why}) has no Loihi 2 (Lava LIF) equivalent")
-    if not isinstance(pop, (CubaLIF, LIF, IF)):
+    if isinstance(pop, LI):
+        raise UnsupportedError(f"node '{name}': LI (a non-spiking read-out) has no Loihi 2 (Lava LIF) equivalent")
+    if not isinstance(pop, (CubaLIF, CoupledLIF, LIF, IF)):
         raise UnsupportedError(f"node '{name}': {pop.kind} has no Loihi 2 mapping")
     if pop.reset_mode != "to_value":
         raise UnsupportedError(f"node '{name}': reset_mode '{pop.reset_mode}'; Lava's LIF resets v to 0 "
@@ -158,7 +173,8 @@ def _neurons(name: str, pop: Population, dt_s: float, spec: Loihi2Spec) -> _Neur
         raise UnsupportedError(f"node '{name}': parameter 'v_threshold' must be > 0 on Loihi 2 (v resets to 0)")
     shape = pop.v_threshold.shape
     unity = spec.decay_unity
-    if isinstance(pop, CubaLIF):
+    synaptic_state = isinstance(pop, (CubaLIF, CoupledLIF))
+    if synaptic_state:
         delta = pop.tau_syn_s > 0
         du_ideal = np.where(delta, unity * -np.expm1(-dt_s / np.where(delta, pop.tau_syn_s, 1.0)), unity)
     else:
@@ -175,8 +191,15 @@ def _neurons(name: str, pop: Population, dt_s: float, spec: Loihi2Spec) -> _Neur
         dv_ideal = unity * -np.expm1(-dt_s / pop.tau_mem_s)
         dv = _decay(dv_ideal, spec.dv_offset, spec)
         k_v = 1 - (dv + spec.dv_offset) / unity
-        w_in = pop.w_in if isinstance(pop, CubaLIF) else 1.0
-        tau_syn = pop.tau_syn_s if isinstance(pop, CubaLIF) else np.zeros(shape)
+        if isinstance(pop, CoupledLIF):
+            if np.unique(du).size > 1:
+                raise UnsupportedError(f"node '{name}': CoupledLIF needs one tau_syn_s on Loihi 2 (one du per "
+                                       f"coupled process); it has {np.unique(du).size} after rounding")
+            # one dv per process (coupling.py): the coupling's diagonal corrects each neuron to e^{-dt/tau_mem}
+            dv = np.full(shape, _decay(np.mean(dv_ideal), spec.dv_offset, spec))
+            k_v = np.exp(-dt_s / pop.tau_mem_s)
+        w_in = pop.w_in if synaptic_state else 1.0
+        tau_syn = pop.tau_syn_s if synaptic_state else np.zeros(shape)
         synaptic = (tau_syn > 0) & (k_u > 0)
         with np.errstate(divide="ignore", invalid="ignore"):
             filtered = dt_s * _log_mean(k_v, k_u) / (pop.tau_mem_s * tau_syn)
@@ -266,9 +289,6 @@ def quantize(graph: Graph, dt_s: float | None = None, spec: Loihi2Spec = LOIHI2,
     graph.validate()
     if len(graph.inputs) != 1:
         raise UnsupportedError(f"graph has {len(graph.inputs)} inputs; the Loihi 2 backend takes exactly one")
-    for name, node in graph.nodes.items():
-        if isinstance(node, CoupledLIF):
-            raise UnsupportedError(f"node '{name}': CoupledLIF (membrane coupling) has no Loihi 2 equivalent")
     input_name = graph.inputs[0]
     shapes = graph.shapes()
     populations = graph.populations()
@@ -340,9 +360,10 @@ def _synapse_blocks(source: str, target: str, weight: np.ndarray, delay: np.ndar
 
 
 def _build_float(graph, signals, latency, order, input_name, dt_s, spec, split_signs):
-    report: dict = {"arrays": [], "populations": {}, "synapses": {}, "latency_errors": [], "notes": []}
+    report: dict = {"arrays": [], "populations": {}, "synapses": {}, "latency_errors": [], "notes": [],
+                    "dynamics": {}}
     neurons = {name: _neurons(name, pop, dt_s, spec) for name, pop in graph.populations().items()}
-    split = {name: _split_groups(name, n.du, n.dv) for name, n in neurons.items()}
+    split = {name: _split_groups(name, n.du, n.dv) for name, n in neurons.items()}  # coupled: du, dv uniform
     input_units = int(np.prod(graph.shapes()[input_name]))
     split[input_name] = [(input_name, np.arange(input_units))]
 
@@ -365,6 +386,10 @@ def _build_float(graph, signals, latency, order, input_name, dt_s, spec, split_s
         vth = int(np.clip(vth, 1, spec.vth_max))
         sigma = 64 * vth / n.threshold
         bias_float = sigma * (n.leak_drive + n.bias_gain * c)
+        node = graph.nodes[pop]
+        coupling, shift = None, 0
+        if isinstance(node, CoupledLIF):
+            coupling, shift, bias_float = _coupled(pop, node, n, c, sigma, dt_s, spec, report)
         bias_mant, bias_exp, bias_clipped = bias_mantissas(bias_float, spec)
         report["arrays"] += [
             report_array(f"{pop}.du", n.du_ideal, n.du, 1.0, int(np.count_nonzero(n.du_ideal > spec.decay_max))),
@@ -382,7 +407,10 @@ def _build_float(graph, signals, latency, order, input_name, dt_s, spec, split_s
         }
         for g, idx in split[pop]:
             groups.append(LifGroup(name=g, population=pop, indices=idx, du=n.du[idx[0]], dv=n.dv[idx[0]], vth=vth,
-                                   bias_mant=bias_mant[idx], bias_exp=bias_exp[idx]))
+                                   bias_mant=bias_mant[idx], bias_exp=bias_exp[idx], coupling=coupling,
+                                   coupling_shift=shift))
+            if coupling is None:
+                report["dynamics"][g] = _group_dynamics(pop, node, idx, n, dt_s, spec)
         merged[pop] = {src: (w * (sigma * n.gain)[:, None] / 64, d) for src, (w, d) in merged[pop].items()}
 
     synapses: list[Synapse] = []
@@ -408,6 +436,41 @@ def _build_float(graph, signals, latency, order, input_name, dt_s, spec, split_s
                             f"step's sum, so inputs are off by up to 1/{per_spike:.3g} of a spike (weights are small "
                             "next to the thresholds: a neuron needs many spikes to fire)")
     return tuple(groups), tuple(synapses), report
+
+
+def _coupled(pop: str, node: CoupledLIF, n: _Neurons, c: np.ndarray, sigma: np.ndarray, dt_s: float,
+             spec: Loihi2Spec, report: dict) -> tuple[np.ndarray, int, np.ndarray]:
+    """Coupling mantissas, shift and the steady-state bias of a CoupledLIF population (coupling.py)."""
+    k_v = 1 - (int(n.dv[0]) + spec.dv_offset) / spec.decay_unity
+    k_u = 1 - (int(n.du[0]) + spec.du_offset) / spec.decay_unity
+    tau_mem = node.tau_mem_s.reshape(-1)
+    target = coupling_target(node.coupling, tau_mem, dt_s, k_v, sigma)
+    mant, shift, clipped = coupling_mantissas(target, spec)
+    report["arrays"].append(report_array(f"{pop}.coupling", target, mant, 2.0**-shift, clipped))
+    phi_v = k_v * np.eye(len(sigma)) + target * sigma[None, :] / sigma[:, None]  # back in IR units
+    drive = node.v_leak.reshape(-1) + node.r.reshape(-1) * node.w_in.reshape(-1) * c
+    bias = sigma * coupled_steady_bias(node.coupling, tau_mem, drive, dt_s, phi_v)
+    report["dynamics"][pop] = update_matrices(
+        tau_syn_s=node.tau_syn_s.reshape(-1), tau_mem_s=tau_mem, gain_in=(node.r * node.w_in).reshape(-1),
+        coupling=node.coupling, dt_s=dt_s, k_u=k_u, k_v=k_v, coupling_q=mant / 2.0**shift)
+    report["dynamics"][pop]["coupling_shift"] = shift
+    return mant, shift, bias
+
+
+def _group_dynamics(pop: str, node: Population, idx: np.ndarray, n: _Neurons, dt_s: float,
+                    spec: Loihi2Spec) -> dict:
+    """The 2x2 ``[u, v]`` (or 1x1 ``[v]``) update of one LIF process, at its neurons' mean time constants."""
+    def mean(field: str) -> np.ndarray | None:
+        values = getattr(node, field, None)
+        return None if values is None else np.array([np.mean(values.reshape(-1)[idx])])
+
+    tau_syn = mean("tau_syn_s")
+    gain_in = np.array([np.mean((node.r * getattr(node, "w_in", 1.0)).reshape(-1)[idx])])
+    entry = update_matrices(
+        tau_syn_s=np.zeros(1) if tau_syn is None else tau_syn, tau_mem_s=mean("tau_mem_s"), gain_in=gain_in,
+        coupling=None, dt_s=dt_s, k_u=1 - (int(n.du[idx[0]]) + spec.du_offset) / spec.decay_unity,
+        k_v=1 - (int(n.dv[idx[0]]) + spec.dv_offset) / spec.decay_unity, coupling_q=None)
+    return {"population": pop, **entry}
 
 
 def _sign_parts(name: str, block: np.ndarray, split_signs: bool):

@@ -34,6 +34,19 @@ Neuron (``proc/lif/models.py``, ``AbstractPyLifModelFixed.subthr_dynamics``, ``P
     * ``PyLifResetModelBitAcc.run_spk`` (``LIFReset``) zeroes ``u`` and ``v`` before the step whose
       (1-based) ``time_step % reset_interval == reset_offset``.
 
+Coupled neurons (snn-deploy's own ``CoupledLIF`` process, defined in the emitted ``network.py``; no Lava model)
+    A population with membrane coupling runs in ONE custom process: Lava's LIF arithmetic above (one ``du``,
+    one ``dv``, ``vth``, per-neuron bias), plus, per step, the coupling term of the PREVIOUS step's ``v``
+    (after its reset) ``c_k = sat_24(floor(sum_j M_kj v_j / 2^s))``: ``M`` signed ``coupling_mant_bits``
+    mantissas (12 bits: ``v``'s steady state amplifies the coupling's relative error by about
+    ``max|lambda| tau_mem``, so 8 bits left ~3 % errors in tests where 12 bits leave 0.2 %), one right shift
+    ``s`` in ``0..coupling_shift_max`` per population, the sum exact in int64 (``|v| < 2^23``, ``|M| <= 2^11``:
+    exact for fewer than ``2^29`` neurons), the shift an arithmetic one (floor), the result saturated to
+    ``+-(2^23 - 1)`` (counted). Then
+    ``v <- clip_24(trunc0(v (4096 - dv) / 4096) + u + bias + c)``: the int32 sum cannot wrap, since every
+    term is below ``2^23``. The order within a step: ``a_in``; (periodic reset); ``c`` from the old ``v``;
+    ``u``; ``v``; spike and reset; send.
+
 The neuron update itself is compiled in :func:`snn_deploy.emulate.loihi2._lif_step` from these constants.
 The weight exponent is not bounded by Lava 0.10's simulator; :attr:`Loihi2Spec.weight_exp_min` /
 ``weight_exp_max`` hold the signed 4-bit range of the Loihi synapse exponent, which the quantizer keeps to.
@@ -72,6 +85,8 @@ class Loihi2Spec:
     weight_exp_max: int = 7
     max_delay_steps: int = 63  #: ``DelayDense`` accepts delays ``0..63``
     channel_bits: int = 32  #: synapse -> neuron messages are int32
+    coupling_mant_bits: int = 12  #: signed coupling mantissas of the ``CoupledLIF`` process (-2048..2047)
+    coupling_shift_max: int = 31  #: the coupling sum is shifted right by ``0..31``
 
     # ------------------------------------------------------------------ derived constants
     @property
@@ -112,6 +127,21 @@ class Loihi2Spec:
         if mode is SignMode.EXCITATORY:
             return 0, top
         return -top, 0
+
+    @property
+    def coupling_mant_max(self) -> int:
+        return (1 << (self.coupling_mant_bits - 1)) - 1
+
+    @property
+    def coupling_mant_min(self) -> int:
+        return -(1 << (self.coupling_mant_bits - 1))
+
+    def coupling_term(self, v: np.ndarray, mant: np.ndarray, shift: int) -> tuple[np.ndarray, int]:
+        """``c = sat_24(floor(v M^T / 2^shift))`` for ``v`` ``[batch, n]``; returns ``c`` and the saturations."""
+        total = np.asarray(v, np.int64) @ np.asarray(mant, np.int64).T
+        term = total >> shift
+        saturated = int(np.count_nonzero(np.abs(term) > self.v_limit))
+        return np.clip(term, -self.v_limit, self.v_limit), saturated
 
     # ------------------------------------------------------------------ synapse rules
     @staticmethod
