@@ -105,6 +105,8 @@ def _run(
         t_end = np.inf
     else:
         t_end = float(t_end_s)
+        if not (np.isfinite(t_end) and t_end >= 0):
+            raise UnsupportedError(f"t_end_s must be finite and >= 0, got {t_end_s}")
     names = recorded_populations(graph, record)
     recorded = np.zeros(network.params.shape[0], dtype=bool)
     for name in names:
