@@ -84,20 +84,19 @@ def _kernels(s: float, alpha: float, beta: float) -> tuple[float, float, float, 
 
 
 @numba.njit(cache=True)
-def state_after(i0: float, v0: float, s: float, p: np.ndarray) -> tuple[float, float]:
-    """``(I(s), v(s))`` after ``s >= 0`` seconds without input, from ``(i0, v0)``; ``p`` is one table row."""
+def v_and_slope(i0: float, v0: float, s: float, p: np.ndarray) -> tuple[float, float]:
+    """``(v(s), dv/ds)`` from one evaluation of the kernels."""
     g, i_inf = p[G], p[I_INF]
-    e_beta, leak_integral, phi, _ = _kernels(s, p[ALPHA], p[BETA])
-    v = v0 * e_beta + (p[K0] + g * i_inf) * leak_integral + g * (i0 - i_inf) * phi
-    return i_inf + (i0 - i_inf) * math.exp(-p[ALPHA] * s), v
+    k = p[K0] + g * i_inf
+    e_beta, leak_integral, phi, dphi = _kernels(s, p[ALPHA], p[BETA])
+    gd = g * (i0 - i_inf)
+    return v0 * e_beta + k * leak_integral + gd * phi, (k - p[BETA] * v0) * e_beta + gd * dphi
 
 
 @numba.njit(cache=True)
-def _slope(i0: float, v0: float, s: float, p: np.ndarray) -> float:
-    """``dv/ds`` at ``s``."""
-    g, i_inf = p[G], p[I_INF]
-    e_beta, _, _, dphi = _kernels(s, p[ALPHA], p[BETA])
-    return (p[K0] + g * i_inf - p[BETA] * v0) * e_beta + g * (i0 - i_inf) * dphi
+def state_after(i0: float, v0: float, s: float, p: np.ndarray) -> tuple[float, float]:
+    """``(I(s), v(s))`` after ``s >= 0`` seconds without input, from ``(i0, v0)``; ``p`` is one table row."""
+    return p[I_INF] + (i0 - p[I_INF]) * math.exp(-p[ALPHA] * s), v_and_slope(i0, v0, s, p)[0]
 
 
 @numba.njit(cache=True)
@@ -129,13 +128,12 @@ def _refine(i0: float, v0: float, lo: float, hi: float, t0: float, p: np.ndarray
     theta = p[THETA]
     x = hi
     for _ in range(_MAX_ITER):
-        _, v = state_after(i0, v0, x, p)
+        v, slope = v_and_slope(i0, v0, x, p)
         f = v - theta
         if f > 0.0:
             hi = x
         else:
             lo = x
-        slope = _slope(i0, v0, x, p)
         step = -f / slope if slope != 0.0 else math.inf
         x_new = x + step
         if not (lo < x_new < hi):
@@ -174,14 +172,13 @@ def first_crossing(i0: float, v0: float, horizon: float, t0: float, p: np.ndarra
     s_star = _stationary_point(i0, v0, p)
     # segment 1: [0, min(s*, horizon)], v monotone; rising iff q(0) > 0
     end1 = min(s_star, horizon)
-    if _slope(i0, v0, 0.0, p) > 0.0:
+    if v_and_slope(i0, v0, 0.0, p)[1] > 0.0:
         if end1 == math.inf:
             # rising for ever: v -> k / beta (beta > 0) or unbounded (beta = 0)
             if beta > 0.0 and not k / beta > theta:
                 return math.inf
             return _refine_unbounded(i0, v0, 0.0, 1.0 / max(p[ALPHA], beta), t0, p)
-        _, v_end = state_after(i0, v0, end1, p)
-        if v_end > theta:
+        if v_and_slope(i0, v0, end1, p)[0] > theta:
             return _refine(i0, v0, 0.0, end1, t0, p)
         # either the horizon ends the search or v falls for ever after a maximum below theta
         return math.inf
@@ -192,7 +189,7 @@ def first_crossing(i0: float, v0: float, horizon: float, t0: float, p: np.ndarra
         if beta > 0.0 and not k / beta > theta:
             return math.inf
         return _refine_unbounded(i0, v0, s_star, 1.0 / min(p[ALPHA], beta) if beta > 0.0 else s_star + 1.0, t0, p)
-    if not state_after(i0, v0, horizon, p)[1] > theta:
+    if not v_and_slope(i0, v0, horizon, p)[0] > theta:
         return math.inf
     return _refine(i0, v0, s_star, horizon, t0, p)
 
@@ -202,7 +199,7 @@ def _refine_unbounded(i0: float, v0: float, lo: float, width: float, t0: float, 
     """As :func:`_refine` when ``v`` rises on ``[lo, inf)`` towards a limit above threshold: doubles ``width``
     until ``v(lo + width) > theta`` (the limit exceeds theta, so this ends; capped against NaN)."""
     for _ in range(2100):
-        if state_after(i0, v0, lo + width, p)[1] > p[THETA]:
+        if v_and_slope(i0, v0, lo + width, p)[0] > p[THETA]:
             return _refine(i0, v0, lo, lo + width, t0, p)
         width *= 2.0
     return math.inf
