@@ -57,6 +57,7 @@ def test_quantized_coupling_approximates_the_exact_update(seed):
 
     dynamics = deployment.report["dynamics"]["pop"]
     assert dynamics["state"] == "[u_1..u_n, v_1..v_n]" and dynamics["coupling_shift"] == group.coupling_shift
+    assert deployment.report["populations"]["pop"]["coupling_shift"] == group.coupling_shift
     exact, quantized = np.array(dynamics["exact_update"]), np.array(dynamics["quantized_update"])
     assert np.allclose(exact, expm(_system(pop) * DT_S), rtol=1e-12, atol=1e-14)
     k_u = 1 - (group.du + 1) / 4096

@@ -47,7 +47,8 @@ Thresholds (folded, exact)
     least 1, and low enough for the largest bias to fit ``4095 * 2**7``.
 
 Groups
-    Neurons of one population with different ``(du, dv)`` go to different Lava LIF processes ("groups").
+    Neurons of one population with different ``(du, dv)`` go to different Lava LIF processes ("groups");
+    a CoupledLIF population stays one process (below).
 
 Weights
     Per block (one source group, one target group): ``X = 64``-scaled targets above. A block with weights of
@@ -404,6 +405,7 @@ def _build_float(graph, signals, latency, order, input_name, dt_s, spec, split_s
             "groups": [{"name": g, "neurons": int(idx.size), "du": int(n.du[idx[0]]), "dv": int(n.dv[idx[0]])}
                        for g, idx in split[pop]],
             "split": len(split[pop]) > 1,
+            "coupling_shift": shift if coupling is not None else None,
         }
         for g, idx in split[pop]:
             groups.append(LifGroup(name=g, population=pop, indices=idx, du=n.du[idx[0]], dv=n.dv[idx[0]], vth=vth,
@@ -454,6 +456,8 @@ def _coupled(pop: str, node: CoupledLIF, n: _Neurons, c: np.ndarray, sigma: np.n
         tau_syn_s=node.tau_syn_s.reshape(-1), tau_mem_s=tau_mem, gain_in=(node.r * node.w_in).reshape(-1),
         coupling=node.coupling, dt_s=dt_s, k_u=k_u, k_v=k_v, coupling_q=mant / 2.0**shift)
     report["dynamics"][pop]["coupling_shift"] = shift
+    report["notes"].append(f"{pop}: one dv for the CoupledLIF process (the {pop}.dv errors); the diagonal of "
+                           f"{pop}.coupling restores each neuron's decay e^(-dt/tau_mem)")
     return mant, shift, bias
 
 
