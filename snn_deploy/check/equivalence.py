@@ -14,6 +14,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from snn_deploy.check.bitexact import BitExactResult, compare_records
+from snn_deploy.check.dynamics import SpectrumComparison, compare_spectra
 from snn_deploy.check.junit import Criterion
 from snn_deploy.check.spike_match import MatchResult, match_population
 from snn_deploy.reference.decoding import first_spike_class
@@ -85,6 +86,8 @@ class CheckResult:
     bit_exact: BitExactResult | None = None
     classification: Classification | None = None
     quantization: list[dict] = field(default_factory=list)
+    dynamics: dict[str, SpectrumComparison] = field(default_factory=dict)
+    dynamics_suggestion: str | None = None
 
     # ------------------------------------------------------------------ aggregates
     @property
@@ -130,6 +133,17 @@ class CheckResult:
                                           f"emulator == {self.engine}: {len(self.bit_exact.compared)} arrays identical"))
             else:
                 verdicts.append(Criterion("bit_exact", False, self.bit_exact.first.describe("emulator", self.engine)))
+        if self.dynamics:
+            broken = {name: c for name, c in self.dynamics.items() if not c.preserved}
+            worst = max(c.max_shift for c in self.dynamics.values())
+            if broken:
+                message = "; ".join(f"{name}: {c.describe()}" for name, c in broken.items())
+                if self.dynamics_suggestion:
+                    message += f"; {self.dynamics_suggestion}"
+            else:
+                message = (f"{len(self.dynamics)} population update(s): no eigenvalue crossed |mu| = 1, no "
+                           f"oscillation gained or lost; largest eigenvalue shift {worst:.3g}")
+            verdicts.append(Criterion("dynamics_preserved", not broken, message))
         fraction = self.matched_fraction
         verdicts.append(Criterion(
             "spike_time_equivalence", fraction >= self.tolerances.min_match,
@@ -176,9 +190,23 @@ class CheckResult:
             "accuracy_deployed": None if self.classification is None else self.classification.accuracy_deployed,
             "classification_agreement": None if self.classification is None else self.classification.agreement,
             "populations": populations,
+            "dynamics": {name: {"preserved": c.preserved, "max_eigenvalue_shift": c.max_shift,
+                                "crossed_stability": c.crossed_stability, "lost_oscillation": c.lost_oscillation,
+                                "gained_oscillation": c.gained_oscillation,
+                                "eigenvalues_exact": [[z.real, z.imag] for z in c.exact],
+                                "eigenvalues_quantized": [[z.real, z.imag] for z in c.quantized]}
+                         for name, c in self.dynamics.items()},
+            "dynamics_suggestion": self.dynamics_suggestion,
             "criteria": [{"name": c.name, "passed": c.passed, "message": c.message} for c in self.criteria()],
             "passed": self.passed,
         }
+
+
+def compare_dynamics(report: Mapping[str, Any]) -> dict[str, SpectrumComparison]:
+    """Eigenvalue comparison of every population's exact and quantized one-step update (``quantization.json``
+    ``"dynamics"``: per process ``exact_update`` and ``quantized_update``)."""
+    return {name: compare_spectra(np.asarray(entry["exact_update"]), np.asarray(entry["quantized_update"]))
+            for name, entry in sorted((report.get("dynamics") or {}).items())}
 
 
 def compare(
@@ -186,6 +214,7 @@ def compare(
     emulated: Mapping[str, np.ndarray], dt_s: float, tolerances: Tolerances, output_population: str,
     t_end_s: float = np.inf, engine_records: Mapping[str, np.ndarray] | None = None, node_order: tuple[str, ...] = (),
     labels: np.ndarray | None = None, quantization: list[dict] | None = None,
+    dynamics: dict[str, SpectrumComparison] | None = None, dynamics_suggestion: str | None = None,
 ) -> CheckResult:
     """Build a :class:`CheckResult` from the three runs (reference events, emulator and engine records).
 
@@ -206,4 +235,5 @@ def compare(
                                         classify(out.first_spike_deployed_s))
     return CheckResult(target=target, engine=engine, dt_s=dt_s, tolerances=tolerances, populations=populations,
                        output_population=output_population, bit_exact=bit_exact, classification=classification,
-                       quantization=list(quantization or []))
+                       quantization=list(quantization or []), dynamics=dict(dynamics or {}),
+                       dynamics_suggestion=dynamics_suggestion)

@@ -11,7 +11,7 @@ from typing import Callable
 import numpy as np
 
 from snn_deploy.backends import CompileOptions, TARGETS, backend_for_target, read_manifest
-from snn_deploy.check.equivalence import CheckResult, Tolerances, compare
+from snn_deploy.check.equivalence import CheckResult, Tolerances, compare, compare_dynamics
 from snn_deploy.errors import UnsupportedError
 from snn_deploy.ir.graph import Graph
 from snn_deploy.spikes import SpikeEvents
@@ -90,6 +90,19 @@ def deployed_steps(events: SpikeEvents, reference: dict[str, SpikeEvents], dt_s:
     return int(np.ceil(last / dt_s)) + latency_steps + int(np.ceil(tolerance_steps)) + 2
 
 
+def suggest_dt(graph: Graph, target: str, dt_s: float, halvings: int = 6) -> str | None:
+    """The largest ``dt_s / 2^k`` (k = 1..halvings) whose quantization preserves every population's dynamics."""
+    backend = backend_for_target(target)
+    for k in range(1, halvings + 1):
+        candidate = dt_s / 2**k
+        with tempfile.TemporaryDirectory(prefix="snn-deploy-dt-") as scratch:
+            backend.compile_model(graph, Path(scratch) / "a", CompileOptions(dt_s=candidate))
+            report = json.loads((Path(scratch) / "a" / "quantization.json").read_text())
+        if all(c.preserved for c in compare_dynamics(report).values()):
+            return f"--dt {candidate:.3g} preserves the dynamics of every population"
+    return None
+
+
 def run_check(graph: Graph, model_path: str, *, target: str, engine: str | None, check_input: CheckInput,
               tolerances: Tolerances, artifact_dir: str | None = None, dt_s: float | None = None,
               steps: int | None = None, record_state: bool = False,
@@ -124,10 +137,16 @@ def run_check(graph: Graph, model_path: str, *, target: str, engine: str | None,
                                                      record_state=True)
         quantization = json.loads((Path(artifact_dir) / "quantization.json").read_text())
     progress("comparing")
+    dynamics = compare_dynamics(quantization) if isinstance(quantization, dict) else {}
+    suggestion = None
+    if any(not c.preserved for c in dynamics.values()):
+        progress("quantization changed the dynamics: looking for a time step that keeps them")
+        suggestion = suggest_dt(graph, target, dt_s)
     result = compare(
         target=target, engine=engine, manifest=manifest, reference=reference, emulated=emulated, dt_s=dt_s,
         tolerances=tolerances, output_population=output_population(graph), t_end_s=t_end_s,
         engine_records=engine_records, node_order=graph.topological_order(), labels=check_input.labels,
         quantization=list(quantization.get("arrays", [])) if isinstance(quantization, dict) else [],
+        dynamics=dynamics, dynamics_suggestion=suggestion,
     )
     return CheckRun(result, dict(reference), dict(emulated), dict(manifest))

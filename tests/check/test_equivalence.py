@@ -57,3 +57,23 @@ def test_raster_to_events_counts_multi_spikes():
     raster[0, 3, 1] = 2
     events = raster_to_events(raster, DT, latency_steps=1)
     assert events.time_s.tolist() == [2 * DT, 2 * DT] and events.unit.tolist() == [1, 1]
+
+
+def test_dynamics_criterion_fails_on_a_stability_crossing_and_names_the_population():
+    from snn_deploy.check.equivalence import compare_dynamics
+
+    c, s = np.cos(0.2), np.sin(0.2)
+    rotation = np.array([[c, -s], [s, c]])
+    report = {"dynamics": {
+        "stable": {"exact_update": (0.9 * rotation).tolist(), "quantized_update": (0.9001 * rotation).tolist()},
+        "bifurcating": {"exact_update": (0.9995 * rotation).tolist(), "quantized_update": (1.0004 * rotation).tolist()},
+    }}
+    reference, emulated = _runs(0.0)
+    result = compare(target="loihi2", engine=None, manifest={"latency_steps": 2}, reference=reference,
+                     emulated=emulated, dt_s=DT, tolerances=Tolerances(), output_population="out",
+                     dynamics=compare_dynamics(report), dynamics_suggestion="--dt 5e-05 preserves the dynamics")
+    verdict = {c.name: c for c in result.criteria()}["dynamics_preserved"]
+    assert not verdict.passed and not result.passed
+    assert "bifurcating: " in verdict.message and "stable:" not in verdict.message
+    assert "--dt 5e-05" in verdict.message
+    assert result.to_json()["dynamics"]["bifurcating"]["crossed_stability"] == 2
