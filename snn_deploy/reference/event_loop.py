@@ -128,33 +128,49 @@ def _block_state(b: int, blocks, i_state: np.ndarray, v_state: np.ndarray, s: fl
     return coupled.advance(m, powers, h, x, s) if s > 0.0 else x
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _advance(n: int, t: float, params, blocks, i_state, v_state, t_last) -> None:
-    """Bring neuron ``n`` (its whole block, if coupled) to time ``t``."""
-    key = _key(n, blocks)
-    if t_last[key] >= t:
-        return
+    """Bring neuron ``n`` (its whole block, if coupled) to time ``t``.
+
+    Inlined into the loop (the uncoupled case is a few array reads); the coupled case is a call.
+    """
     b = blocks[0][n]
-    if b < 0:
+    if b >= 0:
+        _advance_block(b, t, blocks, i_state, v_state, t_last)
+    elif t_last[n] < t:
         i_state[n], v_state[n] = state_after(i_state[n], v_state[n], t - t_last[n], params[n])
         t_last[n] = t
-        return
+
+
+@numba.njit(cache=True)
+def _advance_block(b: int, t: float, blocks, i_state, v_state, t_last) -> None:
+    """Bring coupled block ``b`` to time ``t``."""
     first, size = blocks[1][b], blocks[2][b]
-    x = _block_state(b, blocks, i_state, v_state, t - t_last[key])
+    if t_last[first] >= t:
+        return
+    x = _block_state(b, blocks, i_state, v_state, t - t_last[first])
     i_state[first:first + size] = x[:size]
     v_state[first:first + size] = x[size:2 * size]
     t_last[first:first + size] = t
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, inline="always")
 def _predict(key: int, t: float, t_end: float, params, spiking, blocks, i_state, v_state) -> tuple[float, float, int]:
     """Next event of neuron or block ``key`` (updated at ``t``): ``(time, kind, neuron)``; time ``inf`` if none."""
     b = blocks[0][key]
-    if b < 0:
-        if not spiking[key]:
-            return math.inf, _CROSSING, key
-        return t + first_crossing(i_state[key], v_state[key], t_end - t, t, params[key]), _CROSSING, key
+    if b >= 0:
+        return _predict_block(b, t, t_end, params, spiking, blocks, i_state, v_state)
+    if not spiking[key]:
+        return math.inf, _CROSSING, key
+    return t + first_crossing(i_state[key], v_state[key], t_end - t, t, params[key]), _CROSSING, key
+
+
+@numba.njit(cache=True)
+def _predict_block(b: int, t: float, t_end: float, params, spiking, blocks, i_state, v_state
+                   ) -> tuple[float, float, int]:
+    """:func:`_predict` for coupled block ``b``: a crossing, or a re-check at the end of the window."""
     first, n, m, powers, h, rest = _block(b, blocks)
+    key = first
     x = _block_state(b, blocks, i_state, v_state, 0.0)
     s, j = coupled.predict(m, powers, h, x, params[first:first + n, THETA], spiking[first:first + n], t_end - t, t)
     if j >= 0:
