@@ -102,10 +102,10 @@ def _reset(v: float, p: np.ndarray, subtract: bool) -> float:
 
 
 @numba.njit(cache=True, inline="always")
-def _key(n: int, blocks) -> int:
+def _key(n: int, block_of: np.ndarray, block_first: np.ndarray) -> int:
     """The neuron that holds the update time and prediction of ``n``: itself, or its block's first neuron."""
-    b = blocks[0][n]
-    return n if b < 0 else blocks[1][b]
+    b = block_of[n]
+    return n if b < 0 else block_first[b]
 
 
 @numba.njit(cache=True)
@@ -129,15 +129,13 @@ def _block_state(b: int, blocks, i_state: np.ndarray, v_state: np.ndarray, s: fl
 
 
 @numba.njit(cache=True, inline="always")
-def _advance(n: int, t: float, params, blocks, i_state, v_state, t_last) -> None:
-    """Bring neuron ``n`` (its whole block, if coupled) to time ``t``.
+def _advance_neuron(n: int, t: float, params, i_state, v_state, t_last) -> None:
+    """Bring uncoupled neuron ``n`` to time ``t`` (inlined: the loop calls it for every pulse).
 
-    Inlined into the loop (the uncoupled case is a few array reads); the coupled case is a call.
+    The loop dispatches on ``block_of[n]`` itself: passing the ``blocks`` tuple into an inlined function
+    would count references to all its arrays on every call.
     """
-    b = blocks[0][n]
-    if b >= 0:
-        _advance_block(b, t, blocks, i_state, v_state, t_last)
-    elif t_last[n] < t:
+    if t_last[n] < t:
         i_state[n], v_state[n] = state_after(i_state[n], v_state[n], t - t_last[n], params[n])
         t_last[n] = t
 
@@ -155,20 +153,18 @@ def _advance_block(b: int, t: float, blocks, i_state, v_state, t_last) -> None:
 
 
 @numba.njit(cache=True, inline="always")
-def _predict(key: int, t: float, t_end: float, params, spiking, blocks, i_state, v_state) -> tuple[float, float, int]:
-    """Next event of neuron or block ``key`` (updated at ``t``): ``(time, kind, neuron)``; time ``inf`` if none."""
-    b = blocks[0][key]
-    if b >= 0:
-        return _predict_block(b, t, t_end, params, spiking, blocks, i_state, v_state)
-    if not spiking[key]:
-        return math.inf, _CROSSING, key
-    return t + first_crossing(i_state[key], v_state[key], t_end - t, t, params[key]), _CROSSING, key
+def _predict_neuron(n: int, t: float, t_end: float, params, spiking, i_state, v_state) -> float:
+    """Time of the next crossing of uncoupled neuron ``n`` (updated at ``t``); ``inf`` if none."""
+    if not spiking[n]:
+        return math.inf
+    return t + first_crossing(i_state[n], v_state[n], t_end - t, t, params[n])
 
 
 @numba.njit(cache=True)
 def _predict_block(b: int, t: float, t_end: float, params, spiking, blocks, i_state, v_state
                    ) -> tuple[float, float, int]:
-    """:func:`_predict` for coupled block ``b``: a crossing, or a re-check at the end of the window."""
+    """Next event of coupled block ``b`` (updated at ``t``): ``(time, kind, neuron)``: a crossing, or a
+    re-check at the end of the window; time ``inf`` if none."""
     first, n, m, powers, h, rest = _block(b, blocks)
     key = first
     x = _block_state(b, blocks, i_state, v_state, 0.0)
@@ -221,6 +217,9 @@ def run_sample(
     time (the left limit).
     """
     n_neurons = params.shape[0]
+    # the block columns the loop reads per pulse, taken out of the tuple once (each read of a tuple
+    # member inside the loop costs a reference-count increment and decrement)
+    block_of, block_first = blocks[0], blocks[1]
     i_state = np.zeros(n_neurons)
     v_state = np.zeros(n_neurons)
     t_last = np.zeros(n_neurons)
@@ -247,7 +246,7 @@ def run_sample(
 
     # every neuron (block) gets its first prediction at t = 0, as if touched there
     for n in range(n_neurons):
-        key = _key(n, blocks)
+        key = _key(n, block_of, block_first)
         if not touched[key]:
             touched[key] = True
             touched_list[n_touched] = key
@@ -260,14 +259,18 @@ def run_sample(
             key = touched_list[j]
             touched[key] = False
             version[key] += 1
-            t_next, kind, n = _predict(key, t, t_end, params, spiking, blocks, i_state, v_state)
+            b = block_of[key]
+            if b < 0:
+                t_next, kind, n = _predict_neuron(key, t, t_end, params, spiking, i_state, v_state), _CROSSING, key
+            else:
+                t_next, kind, n = _predict_block(b, t, t_end, params, spiking, blocks, i_state, v_state)
             if t_next < math.inf:
                 heap = _push(heap, size, t_next, seq, kind, n, 0.0, version[key])
                 size += 1
                 seq += 1
         n_touched = 0
 
-        while size > 0 and heap[0, _KIND] != _PULSE and heap[0, _VER] != version[_key(int(heap[0, _IDX]), blocks)]:
+        while size > 0 and heap[0, _KIND] != _PULSE and heap[0, _VER] != version[_key(int(heap[0, _IDX]), block_of, block_first)]:
             _pop(heap, size)
             size -= 1
         t = heap[0, _TIME] if size > 0 else math.inf
@@ -289,12 +292,12 @@ def run_sample(
                     pending = _grow(pending)
                 pending[n_pending, 0], pending[n_pending, 1] = n, heap[0, _WEIGHT]
                 n_pending += 1
-            elif heap[0, _VER] == version[_key(n, blocks)]:
+            elif heap[0, _VER] == version[_key(n, block_of, block_first)]:
                 if kind == _CROSSING:
                     fire_list[n_fire] = n
                     n_fire += 1
                 else:
-                    _advance(n, t, params, blocks, i_state, v_state, t_last)
+                    _advance_block(block_of[n], t, blocks, i_state, v_state, t_last)
                     if not touched[n]:
                         touched[n] = True
                         touched_list[n_touched] = n
@@ -308,9 +311,13 @@ def run_sample(
         p_in += n_in_now
         fired = np.sort(fire_list[:n_fire])
         for n in fired:
-            _advance(n, t, params, blocks, i_state, v_state, t_last)
+            b = block_of[n]
+            if b < 0:
+                _advance_neuron(n, t, params, i_state, v_state, t_last)
+            else:
+                _advance_block(b, t, blocks, i_state, v_state, t_last)
             v_state[n] = _reset(params[n, THETA], params[n], subtract[n])
-            key = _key(n, blocks)
+            key = _key(n, block_of, block_first)
             if not touched[key]:
                 touched[key] = True
                 touched_list[n_touched] = key
@@ -350,14 +357,18 @@ def run_sample(
             n_round = 0
             for j in range(n_current):
                 n, w = int(current[j, 0]), current[j, 1]
-                _advance(n, t, params, blocks, i_state, v_state, t_last)
+                b = block_of[n]
+                if b < 0:
+                    _advance_neuron(n, t, params, i_state, v_state, t_last)
+                else:
+                    _advance_block(b, t, blocks, i_state, v_state, t_last)
                 i_state[n] += params[n, JUMP_I] * w
                 v_state[n] += params[n, JUMP_V] * w
                 if not in_round[n]:
                     in_round[n] = True
                     round_list[n_round] = n
                     n_round += 1
-                key = _key(n, blocks)
+                key = _key(n, block_of, block_first)
                 if not touched[key]:
                     touched[key] = True
                     touched_list[n_touched] = key
