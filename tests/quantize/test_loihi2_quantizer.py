@@ -32,8 +32,8 @@ def _cuba(n, **params):
 
 def test_dt_rule_metadata_and_override():
     graph = _chain(_cuba(2, tau_syn_s=[2e-3, 4e-3], tau_mem_s=8e-3), np.ones((2, 3)))
-    assert quantize(graph).dt_s == pytest.approx(2e-4)
-    assert quantize(graph).report["dt_rule"] == "min(tau) / 10"
+    assert quantize(graph).dt_s == pytest.approx(4e-5)
+    assert quantize(graph).report["dt_rule"] == "min(tau) / 50"
     with_meta = _chain(_cuba(2), np.ones((2, 3)), metadata={"dt_s": 5e-4})
     assert quantize(with_meta).dt_s == 5e-4
     assert quantize(with_meta, dt_s=2e-3).dt_s == 2e-3
