@@ -96,6 +96,13 @@ def _pop(heap: np.ndarray, size: int) -> None:
 
 
 @numba.njit(cache=True, inline="always")
+def _row(params: np.ndarray, n: int) -> tuple:
+    """Row ``n`` of the parameter table as a tuple of floats (a row view would count references)."""
+    return (params[n, 0], params[n, 1], params[n, 2], params[n, 3], params[n, 4], params[n, 5], params[n, 6],
+            params[n, 7], params[n, 8], params[n, 9])
+
+
+@numba.njit(cache=True, inline="always")
 def _reset(v: float, p: np.ndarray, subtract: bool) -> float:
     """The membrane after a spike fired at potential ``v``: ``v - theta`` or ``v_reset``."""
     return v - p[THETA] if subtract else p[V_RESET]
@@ -136,7 +143,7 @@ def _advance_neuron(n: int, t: float, params, i_state, v_state, t_last) -> None:
     would count references to all its arrays on every call.
     """
     if t_last[n] < t:
-        i_state[n], v_state[n] = state_after(i_state[n], v_state[n], t - t_last[n], params[n])
+        i_state[n], v_state[n] = state_after(i_state[n], v_state[n], t - t_last[n], _row(params, n))
         t_last[n] = t
 
 
@@ -157,7 +164,7 @@ def _predict_neuron(n: int, t: float, t_end: float, params, spiking, i_state, v_
     """Time of the next crossing of uncoupled neuron ``n`` (updated at ``t``); ``inf`` if none."""
     if not spiking[n]:
         return math.inf
-    return t + first_crossing(i_state[n], v_state[n], t_end - t, t, params[n])
+    return t + first_crossing(i_state[n], v_state[n], t_end - t, t, _row(params, n))
 
 
 @numba.njit(cache=True)
