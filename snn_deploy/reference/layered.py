@@ -148,18 +148,29 @@ class PresynapticEvents:
 
 
 def presynaptic_events(source_times: list[np.ndarray]) -> PresynapticEvents:
-    """Merge ``[batch, units, max_spikes]`` spike-time arrays of a layer's sources into time-sorted events."""
+    """Merge ``[batch, units, max_spikes]`` spike-time arrays of a layer's sources into time-sorted events.
+
+    Only the spike slots some neuron uses are sorted (spike arrays are ascending and inf-padded); ``flat``
+    still indexes the full arrays. The sort is stable, so simultaneous events keep the sources' order.
+    """
     batch = source_times[0].shape[0]
-    flat_times = np.concatenate([t.reshape(batch, -1) for t in source_times], axis=1)
-    unit_of_flat = np.concatenate([
-        offset + np.repeat(np.arange(t.shape[1]), t.shape[2])
-        for offset, t in zip(np.cumsum([0] + [t.shape[1] for t in source_times[:-1]]), source_times)
-    ]).astype(np.int64)
-    order = np.argsort(flat_times, axis=1, kind="stable")
-    count = np.isfinite(flat_times).sum(axis=1).astype(np.int64)
-    width = max(int(count.max(initial=0)), 1)
-    order = order[:, :width]
-    return PresynapticEvents(np.take_along_axis(flat_times, order, axis=1), unit_of_flat[order], order, count)
+    flat_times, unit_of_flat, full_flat = [], [], []
+    unit_offset = flat_offset = 0
+    for times in source_times:
+        units, slots = times.shape[1], times.shape[2]
+        used = max(int(np.isfinite(times).sum(axis=2).max(initial=0)), 1)
+        flat_times.append(times[:, :, :used].reshape(batch, -1))
+        unit_of_flat.append(unit_offset + np.repeat(np.arange(units), used))
+        full_flat.append(flat_offset + (np.arange(units)[:, None] * slots + np.arange(used)[None, :]).reshape(-1))
+        unit_offset += units
+        flat_offset += units * slots
+    merged = np.concatenate(flat_times, axis=1)
+    order = np.argsort(merged, axis=1, kind="stable")
+    count = np.isfinite(merged).sum(axis=1).astype(np.int64)
+    order = order[:, :max(int(count.max(initial=0)), 1)]
+    return PresynapticEvents(np.take_along_axis(merged, order, axis=1),
+                             np.concatenate(unit_of_flat).astype(np.int64)[order],
+                             np.concatenate(full_flat).astype(np.int64)[order], count)
 
 
 @numba.njit(cache=True)
