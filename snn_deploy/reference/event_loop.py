@@ -29,7 +29,9 @@ import numba
 import numpy as np
 
 from snn_deploy.reference import coupled
-from snn_deploy.reference.neuron_ode import JUMP_I, JUMP_V, THETA, V_RESET, first_crossing, state_after
+from snn_deploy.reference.neuron_ode import (
+    ALPHA, BETA, JUMP_I, JUMP_V, THETA, V_RESET, decay, first_crossing, state_after, state_after_decay,
+)
 
 # heap rows: (time, sequence number, kind, neuron, weight, version)
 _TIME, _SEQ, _KIND, _IDX, _WEIGHT, _VER = range(6)
@@ -136,14 +138,21 @@ def _block_state(b: int, blocks, i_state: np.ndarray, v_state: np.ndarray, s: fl
 
 
 @numba.njit(cache=True, inline="always")
-def _advance_neuron(n: int, t: float, params, i_state, v_state, t_last) -> None:
+def _advance_neuron(n: int, t: float, params, i_state, v_state, t_last, last_decay) -> None:
     """Bring uncoupled neuron ``n`` to time ``t`` (inlined: the loop calls it for every pulse).
 
+    ``last_decay`` is ``[s, alpha, beta, *decay(s, alpha, beta)]`` of the previous call: neurons advanced
+    over the same interval with the same time constants (a whole population after a fan-out) reuse it.
     The loop dispatches on ``block_of[n]`` itself: passing the ``blocks`` tuple into an inlined function
     would count references to all its arrays on every call.
     """
     if t_last[n] < t:
-        i_state[n], v_state[n] = state_after(i_state[n], v_state[n], t - t_last[n], _row(params, n))
+        s, alpha, beta = t - t_last[n], params[n, ALPHA], params[n, BETA]
+        if not (s == last_decay[0] and alpha == last_decay[1] and beta == last_decay[2]):
+            last_decay[0], last_decay[1], last_decay[2] = s, alpha, beta
+            last_decay[3], last_decay[4], last_decay[5], last_decay[6], last_decay[7] = decay(s, alpha, beta)
+        kernels = (last_decay[3], last_decay[4], last_decay[5], last_decay[6], last_decay[7])
+        i_state[n], v_state[n] = state_after_decay(i_state[n], v_state[n], kernels, _row(params, n))
         t_last[n] = t
 
 
@@ -227,6 +236,7 @@ def run_sample(
     # the block columns the loop reads per pulse, taken out of the tuple once (each read of a tuple
     # member inside the loop costs a reference-count increment and decrement)
     block_of, block_first = blocks[0], blocks[1]
+    last_decay = np.full(8, np.nan)
     i_state = np.zeros(n_neurons)
     v_state = np.zeros(n_neurons)
     t_last = np.zeros(n_neurons)
@@ -320,7 +330,7 @@ def run_sample(
         for n in fired:
             b = block_of[n]
             if b < 0:
-                _advance_neuron(n, t, params, i_state, v_state, t_last)
+                _advance_neuron(n, t, params, i_state, v_state, t_last, last_decay)
             else:
                 _advance_block(b, t, blocks, i_state, v_state, t_last)
             v_state[n] = _reset(params[n, THETA], params[n], subtract[n])
@@ -366,7 +376,7 @@ def run_sample(
                 n, w = int(current[j, 0]), current[j, 1]
                 b = block_of[n]
                 if b < 0:
-                    _advance_neuron(n, t, params, i_state, v_state, t_last)
+                    _advance_neuron(n, t, params, i_state, v_state, t_last, last_decay)
                 else:
                     _advance_block(b, t, blocks, i_state, v_state, t_last)
                 i_state[n] += params[n, JUMP_I] * w

@@ -94,9 +94,27 @@ def v_and_slope(i0: float, v0: float, s: float, p: np.ndarray) -> tuple[float, f
 
 
 @numba.njit(cache=True)
-def state_after(i0: float, v0: float, s: float, p: np.ndarray) -> tuple[float, float]:
+def decay(s: float, alpha: float, beta: float) -> tuple[float, float, float, float, float]:
+    """``(e^{-alpha s}, e^{-beta s}, s h(beta s), phi(s), phi'(s))``: everything :func:`state_after` needs
+    that depends on ``s`` and the time constants only (shared by all neurons advanced over the same ``s``)."""
+    return (math.exp(-alpha * s),) + _kernels(s, alpha, beta)
+
+
+@numba.njit(cache=True)
+def state_after_decay(i0: float, v0: float, kernels: tuple[float, float, float, float, float], p
+                      ) -> tuple[float, float]:
+    """:func:`state_after` from the :func:`decay` kernels of ``s`` and ``p``'s time constants."""
+    e_alpha, e_beta, leak_integral, phi = kernels[0], kernels[1], kernels[2], kernels[3]
+    g, i_inf = p[G], p[I_INF]
+    k = p[K0] + g * i_inf
+    gd = g * (i0 - i_inf)
+    return i_inf + (i0 - i_inf) * e_alpha, v0 * e_beta + k * leak_integral + gd * phi
+
+
+@numba.njit(cache=True)
+def state_after(i0: float, v0: float, s: float, p) -> tuple[float, float]:
     """``(I(s), v(s))`` after ``s >= 0`` seconds without input, from ``(i0, v0)``; ``p`` is one table row."""
-    return p[I_INF] + (i0 - p[I_INF]) * math.exp(-p[ALPHA] * s), v_and_slope(i0, v0, s, p)[0]
+    return state_after_decay(i0, v0, decay(s, p[ALPHA], p[BETA]), p)
 
 
 @numba.njit(cache=True)
