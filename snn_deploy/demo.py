@@ -8,8 +8,9 @@
 4. Print a summary table and write the reports (``report.json`` + plots) under ``OUT_DIR/report-<target>/``.
 5. Run every shared third-party model (NIR, lava-dl netx) through the ONNX and NIR round trips.
 
-``OUT_DIR`` is the first argument (default ``demo-out``). Exit code 0 when every check that ran passed and every
-round trip was lossless, 1 otherwise.
+``OUT_DIR`` is the first argument (default ``demo-out``). Exit code 0 when the job ran end to end (the table
+says PASS or FAIL for each target: the demo shows, ``snn-deploy check`` gates), 1 when a round trip was lossy,
+2 on bad input.
 """
 from __future__ import annotations
 
@@ -165,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n## Shared third-party models\n")
     print(zoo)
     print(f"\ntotal {time.perf_counter() - start:.0f} s")
-    return 0 if all(row.passed for row in rows) and not lossy else 1
+    return 1 if lossy else 0
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ def _save(fig: plt.Figure, path: Path) -> Path:
 def raster(path: str | Path, population: str, reference: SpikeEvents, deployed: SpikeEvents, sample: int = 0
            ) -> Path:
     """Reference (dots) and deployed (crosses) spike times of one sample, one row per neuron."""
-    fig, ax = plt.subplots(figsize=(7, 0.6 + 0.18 * min(reference.units, 60)))
+    fig, ax = plt.subplots(figsize=(7, max(2.5, 0.6 + 0.18 * min(reference.units, 60))))
     for events, marker, label, color in ((reference, "o", "exact reference", "tab:blue"),
                                          (deployed, "x", "deployed (emulated)", "tab:red")):
         unit, time_s = events.for_sample(sample)

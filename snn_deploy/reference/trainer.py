@@ -52,7 +52,8 @@ class TrainConfig:
     init_std: tuple[float, ...]
     silence: SilencePenalty = SilencePenalty(kappa=1.0)
     v_threshold: float = 1.0
-    reset_mode: str = "subtract"
+    #: reset to 0 as Loihi 2's LIF does, so the example models deploy there unchanged
+    reset_mode: str = "to_value"
     v_reset: float = 0.0
     max_spikes: int = 16
 
