@@ -10,7 +10,9 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-RESULTS = Path(__file__).resolve().parent / "results"
+#: where scripts write their JSON; run_all.py --quick points it at results/quick so a quick run never
+#: overwrites the committed full-run results
+RESULTS = Path(os.environ.get("SNN_DEPLOY_BENCH_RESULTS", Path(__file__).resolve().parent / "results"))
 
 
 def best_of(fn: Callable[[], Any], repeats: int = 3) -> tuple[float, Any]:
@@ -59,7 +61,7 @@ def markdown_table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str
 
 def write_results(name: str, payload: dict[str, Any]) -> Path:
     """Write ``benchmarks/results/<name>.json`` with the machine description added."""
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps({"machine": machine(), **payload}, indent=2, sort_keys=True) + "\n")
     return path

@@ -28,7 +28,7 @@ SCRIPTS = ("bench_reference", "bench_compile", "bench_bandwidth", "bench_loihi2_
 
 
 def _load(name: str) -> dict | None:
-    path = RESULTS / f"{name}.json"
+    path = Path(os.environ.get("SNN_DEPLOY_BENCH_RESULTS", RESULTS)) / f"{name}.json"
     return json.loads(path.read_text()) if path.exists() else None
 
 
@@ -85,9 +85,12 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="pass --quick to every script")
     parser.add_argument("--only", nargs="*", choices=SCRIPTS, help="run these scripts only")
     args = parser.parse_args()
+    report = HERE / ("RESULTS-quick.md" if args.quick else "RESULTS.md")
+    if args.quick:  # quick numbers go beside the committed full run, never over it
+        os.environ["SNN_DEPLOY_BENCH_RESULTS"] = str(RESULTS / "quick")
     load = os.getloadavg()
     started = time.perf_counter()
-    kept = previous_sections(HERE / "RESULTS.md") if args.only else {}
+    kept = previous_sections(report) if args.only else {}
     sections = {}
     for name in args.only or SCRIPTS:
         command = [sys.executable, str(HERE / f"{name}.py"), *(["--quick"] if args.quick else [])]
@@ -126,8 +129,8 @@ def main() -> None:
         "",
         *(sections.get(name) or kept[name] for name in SCRIPTS if name in sections or name in kept),
     ]
-    (HERE / "RESULTS.md").write_text("\n".join(lines))
-    print(f"\nwrote {HERE / 'RESULTS.md'} ({total:.0f} s)", file=sys.stderr)
+    report.write_text("\n".join(lines))
+    print(f"\nwrote {report} ({total:.0f} s)", file=sys.stderr)
 
 
 if __name__ == "__main__":
