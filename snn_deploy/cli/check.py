@@ -3,17 +3,18 @@ from __future__ import annotations
 
 import json
 import math
+import sys
 
 import click
 
 from snn_deploy.cli.options import model_argument
 
 
-def _progress(quiet: bool):
-    def report(message: str) -> None:
-        if not quiet:
-            click.echo(f"[check] {message}", err=True)
-    return report
+def _progress_bar(quiet: bool):
+    """A tqdm bar on stderr that advances one tick per stage of the check (none under ``--json``)."""
+    from tqdm import tqdm
+
+    return tqdm(file=sys.stderr, disable=quiet, unit="stage", bar_format="check {n_fmt} stages {elapsed} | {desc}")
 
 
 @click.command("check")
@@ -71,9 +72,14 @@ def check_command(model: str, target: str, engine: str | None, artifact_dir: str
         check_input = dataset_input(graph, dataset, limit=limit)
     else:
         check_input = random_input(units, random_samples, seed, duration_s, rate_hz)
-    run = run_check(graph, model, target=target, engine=engine, check_input=check_input,
-                    tolerances=Tolerances(tolerance_steps, min_match), artifact_dir=artifact_dir, dt_s=dt_s,
-                    record_state=report_dir is not None, progress=_progress(as_json))
+    with _progress_bar(as_json) as bar:
+        def progress(message: str) -> None:
+            bar.set_description_str(message)
+            bar.update(1)
+
+        run = run_check(graph, model, target=target, engine=engine, check_input=check_input,
+                        tolerances=Tolerances(tolerance_steps, min_match), artifact_dir=artifact_dir, dt_s=dt_s,
+                        record_state=report_dir is not None, progress=progress)
     result = run.result
     if junit_path is not None:
         write_junit(junit_path, f"snn-deploy check {model} --target {target}", result.criteria())
