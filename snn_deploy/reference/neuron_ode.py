@@ -188,9 +188,9 @@ def first_crossing(i0: float, v0: float, horizon: float, t0: float, p: np.ndarra
     if beta > 0.0 and max(v0, k / beta) + max(gd, 0.0) * p[PHI_MAX] <= theta:
         return math.inf
     s_star = _stationary_point(i0, v0, p)
-    # segment 1: [0, min(s*, horizon)], v monotone; rising iff q(0) > 0
+    # segment 1: [0, min(s*, horizon)], v monotone; rising iff q(0) = K - beta v0 + g D > 0
     end1 = min(s_star, horizon)
-    if v_and_slope(i0, v0, 0.0, p)[1] > 0.0:
+    if k - beta * v0 + gd > 0.0:
         if end1 == math.inf:
             # rising for ever: v -> k / beta (beta > 0) or unbounded (beta = 0)
             if beta > 0.0 and not k / beta > theta:
