@@ -229,7 +229,7 @@ def _probe(t: float, probe_neurons, params, blocks, i_state, v_state, t_last, ou
         out_i[j], out_v[j] = x[n - first], x[size + n - first]
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def run_sample(
     params: np.ndarray, spiking: np.ndarray, subtract: np.ndarray, recorded: np.ndarray, blocks,
     n_inputs: int, indptr: np.ndarray, target: np.ndarray, delay_s: np.ndarray, weight: np.ndarray,
@@ -241,7 +241,7 @@ def run_sample(
     ``indptr/target/delay_s/weight`` is the fan-out (CSR over source units: the ``n_inputs`` input units,
     then the neurons). ``blocks`` describes the coupled populations (see ``EventNetwork.blocks``).
     Input events must be sorted by time. Probes give the state just before the events at each probe
-    time (the left limit).
+    time (the left limit). Runs without the GIL: samples can be simulated on several threads.
     """
     n_neurons = params.shape[0]
     # the block columns the loop reads per pulse, taken out of the tuple once (each read of a tuple

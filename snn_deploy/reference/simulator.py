@@ -16,6 +16,8 @@ Conventions:
 """
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -113,14 +115,20 @@ def _run(
         recorded[network.neuron_slice(name)] = True
     probe_neurons = np.flatnonzero(recorded) if probe_times_s.size else np.zeros(0, dtype=np.int64)
     spikes, probe_i, probe_v = [], [], []
-    for b in range(events.batch):
+
+    def one_sample(b: int):
         unit, time_s = events.for_sample(b)
-        status, neuron, spike_t, p_i, p_v = run_sample(
+        return run_sample(
             network.params, network.spiking, network.subtract, recorded, network.blocks, network.n_inputs,
             network.indptr,
             network.target, network.delay_s, network.weight, unit, time_s, t_end, probe_times_s, probe_neurons,
             max_events,
         )
+
+    # samples are independent and run_sample releases the GIL: one thread per core
+    with ThreadPoolExecutor(max_workers=max(1, min(events.batch, os.cpu_count() or 1))) as pool:
+        results = list(pool.map(one_sample, range(events.batch)))
+    for b, (status, neuron, spike_t, p_i, p_v) in enumerate(results):
         if status == TOO_MANY_EVENTS:
             raise UnsupportedError(f"sample {b}: more than {max_events} synaptic events; pass a smaller t_end_s")
         if status != OK:
