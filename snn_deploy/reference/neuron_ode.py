@@ -21,7 +21,8 @@ Its slope is :math:`\dot v(s) = e^{-\beta s} q(s)` with
 so ``q`` is monotone: ``v`` has at most one stationary point ``s*`` (closed form below) and is monotone on
 ``[0, s*]`` and ``[s*, inf)``. Before any of that, the bound
 :math:`v(s) \le \max(v_0, K/\beta) + \max(g D, 0)\,\varphi_{max}` (``phi_max`` = the peak
-:math:`e^{-\beta s_p}/\alpha` of :math:`\varphi`, see :func:`phi_max`) rules out most crossings at once. The first crossing of the threshold is therefore bracketed exactly and
+:math:`e^{-\beta s_p}/\alpha` of :math:`\varphi`, see :func:`phi_max`), tightened by :func:`_peak_bound`,
+rules out most crossings at once. The first crossing of the threshold is therefore bracketed exactly and
 refined by safeguarded Newton iteration to :data:`TIME_RTOL` relative (closed form when ``g D = 0``).
 """
 from __future__ import annotations
@@ -163,6 +164,24 @@ def _refine(i0: float, v0: float, lo: float, hi: float, t0: float, p: np.ndarray
     return hi
 
 
+@numba.njit(cache=True, inline="always")
+def _peak_bound(v0: float, k: float, gd: float, p) -> float:
+    r"""An upper bound of ``v`` on ``[0, inf)`` without transcendental functions (requires ``beta > 0``).
+
+    ``max(v0, K/beta) + max(g D, 0) phi_max``, and when ``g D > 0`` and ``alpha > beta`` also: with
+    ``x = e^{-beta s}``, ``r = alpha / beta`` and ``B = g D / (alpha - beta) > 0``,
+    ``v - K/beta = (v0 - K/beta + B) x - B x^r`` and Bernoulli's ``x^r >= 1 + r (x - 1)`` make the right side
+    at most piecewise linear in ``x``, whose maximum on ``(0, 1]`` is at ``x = 0, 1 - 1/r`` or ``1``:
+    ``v <= max(K/beta, v0, (K + (alpha - beta) v0 + g D) / alpha)``.
+    """
+    alpha, beta = p[ALPHA], p[BETA]
+    rest = max(v0, k / beta)
+    bound = rest + max(gd, 0.0) * p[PHI_MAX]
+    if gd > 0.0 and alpha > beta:
+        bound = min(bound, max(rest, (k + (alpha - beta) * v0 + gd) / alpha))
+    return bound
+
+
 @numba.njit(cache=True)
 def first_crossing(i0: float, v0: float, horizon: float, t0: float, p: np.ndarray) -> float:
     """Seconds from now to the first time ``v > theta`` (strict) within ``(0, horizon]``; ``inf`` if none.
@@ -185,7 +204,7 @@ def first_crossing(i0: float, v0: float, horizon: float, t0: float, p: np.ndarra
                 return math.inf
             s = (theta - v0) / k
         return s if s <= horizon else math.inf
-    if beta > 0.0 and max(v0, k / beta) + max(gd, 0.0) * p[PHI_MAX] <= theta:
+    if beta > 0.0 and _peak_bound(v0, k, gd, p) <= theta:
         return math.inf
     s_star = _stationary_point(i0, v0, p)
     # segment 1: [0, min(s*, horizon)], v monotone; rising iff q(0) = K - beta v0 + g D > 0
