@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import math
 import sys
 
 import click
@@ -57,6 +56,7 @@ def check_command(model: str, target: str, engine: str | None, artifact_dir: str
     from snn_deploy.check.junit import write_junit
     from snn_deploy.check.runner import CheckInput, dataset_input, random_input, run_check
     from snn_deploy.ir.io import load
+    from snn_deploy.reference.simulator import input_units
     from snn_deploy.spikes import load_input
 
     chosen = [name for name, value in (("--input", input_path), ("--dataset", dataset),
@@ -64,7 +64,7 @@ def check_command(model: str, target: str, engine: str | None, artifact_dir: str
     if len(chosen) != 1:
         raise click.UsageError("give exactly one of --input, --dataset, --random")
     graph = load(model)
-    units = sum(math.prod(graph.nodes[n].shape) for n in graph.inputs)
+    units = input_units(graph)
     if input_path is not None:
         events, _ = load_input(input_path, units=units)
         check_input = CheckInput(events, None, f"input {input_path}")

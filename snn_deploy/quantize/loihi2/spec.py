@@ -67,6 +67,11 @@ class SignMode(Enum):
     INHIBITORY = 3
 
 
+def _signed_range(bits: int) -> tuple[int, int]:
+    """(min, max) of a ``bits``-bit two's-complement field."""
+    return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
+
+
 @dataclass(frozen=True)
 class Loihi2Spec:
     """Bit widths and integer rules of Loihi 2 CUBA-LIF neurons and Dense synapses (Lava 0.10 fixed_pt)."""
@@ -113,11 +118,11 @@ class Loihi2Spec:
 
     @property
     def bias_mant_max(self) -> int:
-        return (1 << (self.bias_mant_bits - 1)) - 1
+        return _signed_range(self.bias_mant_bits)[1]
 
     @property
     def bias_mant_min(self) -> int:
-        return -(1 << (self.bias_mant_bits - 1))
+        return _signed_range(self.bias_mant_bits)[0]
 
     def weight_range(self, mode: SignMode) -> tuple[int, int]:
         """Clip range of ``clip_weights(w, mode, num_bits=8)``."""
@@ -130,11 +135,11 @@ class Loihi2Spec:
 
     @property
     def coupling_mant_max(self) -> int:
-        return (1 << (self.coupling_mant_bits - 1)) - 1
+        return _signed_range(self.coupling_mant_bits)[1]
 
     @property
     def coupling_mant_min(self) -> int:
-        return -(1 << (self.coupling_mant_bits - 1))
+        return _signed_range(self.coupling_mant_bits)[0]
 
     def coupling_term(self, v: np.ndarray, mant: np.ndarray, shift: int) -> tuple[np.ndarray, int]:
         """``c = sat_24(floor(v M^T / 2^shift))`` for ``v`` ``[batch, n]``; returns ``c`` and the saturations."""
