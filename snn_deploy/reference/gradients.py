@@ -3,19 +3,22 @@ r"""Exact gradients of spike times by the implicit function theorem (Lee, Haghig
 Spike ``k`` of neuron ``n`` is the time :math:`t_k` where :math:`v_n(t_k) = \theta_n` with the kernel form
 of :mod:`snn_deploy.reference.kernels`,
 
-.. math:: v_n(t) = \sum_{s < t} c_n w_{n,i(s)}\,\varepsilon(t - s) - \sum_{t_j < t} J_n e^{-\beta_n (t - t_j)},
+.. math:: v_n(t) = a_n (1 - e^{-\beta_n t}) + \sum_{s < t} c_n w_{n,i(s)}\,\varepsilon(t - s)
+          - \sum_{t_j < t} J_n e^{-\beta_n (t - t_j)},
 
 the first sum over the spikes ``s`` arriving at ``n`` (unit ``i(s)``), the second over ``n``'s own
-earlier spikes (``J`` the reset jump). ``v`` is differentiable in the weights and in every earlier spike
-time, and :math:`\dot v_n(t_k) > 0` at a crossing, so the implicit function theorem gives
+earlier spikes (``J`` the reset jump; ``a_n`` the resting potential ``v_leak``, a constant). ``v`` is
+differentiable in the weights and in every earlier spike time, and :math:`\dot v_n(t_k) > 0` at a crossing,
+so the implicit function theorem gives
 
 .. math:: \frac{dt_k}{dw} = -\frac{1}{\dot v_n(t_k)}\Big(\frac{\partial v_n}{\partial w}
           + \sum_{j \prec k}\frac{\partial v_n}{\partial t_j}\frac{dt_j}{dw}\Big),
 
 with partials :math:`\partial v/\partial w_{n,i} = c_n\sum_{s\in i, s<t_k}\varepsilon(t_k - s)`,
 :math:`\partial v/\partial s = -c_n w_{n,i}\varepsilon'(t_k - s)` and
-:math:`\partial v/\partial t_j = -J_n\beta_n e^{-\beta_n(t_k - t_j)}`. Each spike depends only on earlier
-spikes (the causal graph), so stacking all spikes in time order gives the lower-triangular system
+:math:`\partial v/\partial t_j = -J_n\beta_n e^{-\beta_n(t_k - t_j)}`; the slope :math:`\dot v_n(t_k)`
+includes the leak's :math:`a_n\beta_n e^{-\beta_n t_k}`. Each spike depends only on earlier spikes (the
+causal graph), so stacking all spikes in time order gives the lower-triangular system
 :math:`(I - D)\,T = G` with :math:`D_{kj} = -(\partial v/\partial t_j)/\dot v(t_k)` and
 :math:`G_k = -(\partial v/\partial w)/\dot v(t_k)`.
 
@@ -38,10 +41,10 @@ from snn_deploy.reference.layered import LayeredNetwork, LayeredSpikes
 
 
 @numba.njit(cache=True)
-def _membrane_slope(ev_time, ev_unit, n_events, w_row, a, be, c, jump, own, k):
-    """:math:`\\dot v` at the ``k``-th own spike ``own[k]`` (inputs before it, own earlier resets)."""
+def _membrane_slope(ev_time, ev_unit, n_events, w_row, a, be, c, jump, v_leak, own, k):
+    """:math:`\\dot v` at the ``k``-th own spike ``own[k]`` (inputs before it, own earlier resets, the leak)."""
     t = own[k]
-    slope = 0.0
+    slope = v_leak * be * np.exp(-be * t)
     for e in range(n_events):
         if ev_time[e] >= t:
             break
@@ -52,8 +55,8 @@ def _membrane_slope(ev_time, ev_unit, n_events, w_row, a, be, c, jump, own, k):
 
 
 @numba.njit(cache=True)
-def _backward_kernel(ev_time, ev_unit, ev_flat, ev_count, weight, alpha, beta, gain, jump, spikes, adjoint,
-                     grad_weight, adjoint_in):
+def _backward_kernel(ev_time, ev_unit, ev_flat, ev_count, weight, alpha, beta, gain, jump, v_leak, spikes,
+                     adjoint, grad_weight, adjoint_in):
     """Reverse accumulation through one layer.
 
     ``adjoint[b, n, k]`` holds ``dL/dt`` of spike ``k`` of neuron ``n`` through everything downstream.
@@ -74,7 +77,7 @@ def _backward_kernel(ev_time, ev_unit, ev_flat, ev_count, weight, alpha, beta, g
             a, be, c, jp = alpha[n], beta[n], gain[n], jump[n]
             w_row = weight[n]
             for k in range(count):
-                slope[k] = _membrane_slope(ev_time[b], ev_unit[b], n_events, w_row, a, be, c, jp, own, k)
+                slope[k] = _membrane_slope(ev_time[b], ev_unit[b], n_events, w_row, a, be, c, jp, v_leak[n], own, k)
             for k in range(count - 1, -1, -1):
                 total = adjoint[b, n, k]
                 for m in range(k + 1, count):
@@ -112,7 +115,8 @@ def backward(network: LayeredNetwork, spikes: LayeredSpikes, loss_adjoint: list[
         grad = np.zeros_like(weight)
         flat_adjoint = np.zeros((spikes.input_times.shape[0], sum(t[0].size for t in sources)))
         _backward_kernel(events.time_s, events.unit, events.flat, events.count, weight, layer.alpha, layer.beta,
-                         layer.gain, layer.jump, spikes.times[index], adjoints[index], grad, flat_adjoint)
+                         layer.gain, layer.jump, layer.v_leak, spikes.times[index], adjoints[index], grad,
+                         flat_adjoint)
         splits = np.cumsum([w.shape[1] for w in layer.weights])[:-1]
         grads[index] = tuple(np.split(grad, splits, axis=1))
         offset = 0
@@ -186,7 +190,7 @@ def _spike_partials(network: LayeredNetwork, spikes: LayeredSpikes, sample: int,
         dv_dparent[(l, n, j)] = -jump * be * np.exp(-be * (t - own[j]))
     events = spikes.events[l]
     slope = _membrane_slope(events.time_s[sample], events.unit[sample], int(events.count[sample]),
-                            np.concatenate(layer.weights, axis=1)[n], a, be, c, jump, own, k)
+                            np.concatenate(layer.weights, axis=1)[n], a, be, c, jump, layer.v_leak[n], own, k)
     return dv_dw, dv_dparent, slope
 
 

@@ -2,9 +2,11 @@ r"""Batched exact forward pass of layered feed-forward CubaLIF networks (skip-la
 
 A *layered* graph is ``Input -> Dense -> CubaLIF -> ... -> Output`` where every CubaLIF population is
 fed by Dense projections from the input and/or earlier populations only (no recurrence, no bias, no
-delays), with ``v_leak = 0``, ``tau_syn_s > 0`` and ``tau_syn_s != tau_mem_s``. Its membrane is the
-kernel form of :mod:`snn_deploy.reference.kernels`; populations are simulated one after the other, each
-vectorized over samples and neurons in a numba event loop over its merged, time-sorted input spikes.
+delays), with ``tau_syn_s > 0``, ``tau_syn_s != tau_mem_s`` and ``v_leak < v_threshold`` (per neuron: the
+``a`` of ``tau_m dv/dt = a - v + R_m I``). Its membrane is the kernel form of
+:mod:`snn_deploy.reference.kernels` plus the leak's relaxation from ``v(0) = 0``,
+``v_leak (1 - e^{-beta t})``; populations are simulated one after the other, each vectorized over samples
+and neurons in a numba event loop over its merged, time-sorted input spikes.
 
 Spike times are ``[batch, neurons, max_spikes]`` float64 arrays, ascending along the last axis and padded
 with ``inf``. A neuron stops after ``max_spikes`` spikes (the training cap: later spikes are dropped, and
@@ -33,7 +35,8 @@ class Layer:
     ``sources[i]`` is 0 for the graph input or ``k`` for the ``k``-th population (1-based);
     ``weights[i]`` is that projection's ``[neurons, source units]`` matrix. Per-neuron constants:
     ``alpha = 1/tau_syn_s``, ``beta = 1/tau_mem_s``, ``gain = r w_in / (tau_mem_s - tau_syn_s)`` (the
-    ``c`` of the kernel form), ``v_threshold`` and ``jump`` (the reset's drop of ``v``).
+    ``c`` of the kernel form), ``v_threshold``, ``jump`` (the reset's drop of ``v``) and ``v_leak``
+    (the resting potential ``a``).
     """
 
     name: str
@@ -44,6 +47,7 @@ class Layer:
     gain: np.ndarray
     v_threshold: np.ndarray
     jump: np.ndarray
+    v_leak: np.ndarray
 
     @property
     def size(self) -> int:
@@ -111,9 +115,10 @@ def _layer(graph: Graph, name: str, node: CubaLIF, index: dict[str, int]) -> Lay
         raise UnsupportedError(f"layered engine: node '{name}': parameter 'tau_syn_s' must be > 0")
     if np.any(tau_syn == tau_mem):
         raise UnsupportedError(f"layered engine: node '{name}': 'tau_syn_s' must differ from 'tau_mem_s'")
-    if np.any(node.v_leak != 0):
-        raise UnsupportedError(f"layered engine: node '{name}': parameter 'v_leak' must be 0")
     theta = node.v_threshold.reshape(-1)
+    v_leak = node.v_leak.reshape(-1)
+    if np.any(v_leak >= theta):
+        raise UnsupportedError(f"layered engine: node '{name}': parameter 'v_leak' must be below 'v_threshold'")
     jump = theta if node.reset_mode == "subtract" else theta - node.v_reset.reshape(-1)
     if np.any(theta <= 0) or np.any(jump <= 0):
         raise UnsupportedError(f"layered engine: node '{name}': needs v_threshold > 0 and a reset below it")
@@ -129,7 +134,7 @@ def _layer(graph: Graph, name: str, node: CubaLIF, index: dict[str, int]) -> Lay
         weights.append(np.array(dense.weight, dtype=np.float64))
     gain = (node.r * node.w_in).reshape(-1) / (tau_mem - tau_syn)
     return Layer(name, tuple(sources), tuple(weights), 1.0 / tau_syn, 1.0 / tau_mem,
-                 gain, theta.copy(), np.array(jump, dtype=np.float64))
+                 gain, theta.copy(), np.array(jump, dtype=np.float64), v_leak.copy())
 
 
 @dataclass(frozen=True)
@@ -174,12 +179,13 @@ def presynaptic_events(source_times: list[np.ndarray]) -> PresynapticEvents:
 
 
 @numba.njit(cache=True)
-def _forward_kernel(ev_time, ev_unit, ev_count, weight, alpha, beta, gain, theta, jump, out):
+def _forward_kernel(ev_time, ev_unit, ev_count, weight, alpha, beta, gain, theta, jump, v_leak, out):
     """Fill ``out[b, n, :]`` with the spike times of neuron ``n`` of sample ``b`` (event loop per neuron).
 
     State at time ``t0``: ``p = sum w e^{-beta (t0 - s)}``, ``q = sum w e^{-alpha (t0 - s)}`` over inputs,
-    ``reset = sum jump e^{-beta (t0 - t_k)}`` over own spikes, so ``v(t0 + tau) = B e^{-beta tau} +
-    A e^{-alpha tau}`` with ``B = c p - reset`` and ``A = -c q``.
+    ``reset = a e^{-beta t0} + sum jump e^{-beta (t0 - t_k)}`` over own spikes (``a = v_leak``: the
+    membrane starts ``a`` below its rest), so ``v(t0 + tau) = a + B e^{-beta tau} + A e^{-alpha tau}`` with
+    ``B = c p - reset`` and ``A = -c q``: a crossing of ``theta - a`` by the kernel form.
     """
     batch, neurons, max_spikes = out.shape
     for b in range(batch):
@@ -188,13 +194,13 @@ def _forward_kernel(ev_time, ev_unit, ev_count, weight, alpha, beta, gain, theta
             a, be, c = alpha[n], beta[n], gain[n]
             p = 0.0
             q = 0.0
-            reset = 0.0
             t0 = ev_time[b, 0] if n_events > 0 else 0.0
+            reset = v_leak[n] * np.exp(-be * t0)
             k = 0
             for e in range(n_events + 1):
                 t1 = ev_time[b, e] if e < n_events else np.inf
                 while k < max_spikes:
-                    tau = crossing(c * p - reset, -c * q, a, be, theta[n], t1 - t0)
+                    tau = crossing(c * p - reset, -c * q, a, be, theta[n] - v_leak[n], t1 - t0)
                     if tau < 0.0:
                         break
                     d_beta, d_alpha = np.exp(-be * tau), np.exp(-a * tau)
@@ -248,7 +254,7 @@ def forward(network: LayeredNetwork, input_times: np.ndarray, max_spikes: int | 
         events = presynaptic_events([all_times[s] for s in layer.sources])
         out = np.full((input_times.shape[0], layer.size, int(cap)), np.inf)
         _forward_kernel(events.time_s, events.unit, events.count, np.concatenate(layer.weights, axis=1),
-                        layer.alpha, layer.beta, layer.gain, layer.v_threshold, layer.jump, out)
+                        layer.alpha, layer.beta, layer.gain, layer.v_threshold, layer.jump, layer.v_leak, out)
         all_times.append(out)
         all_events.append(events)
     return LayeredSpikes(input_times, tuple(all_times[1:]), tuple(all_events))

@@ -64,7 +64,7 @@ def _two_layer(**lif) -> Graph:
 @pytest.mark.parametrize("lif, rule", [
     (dict(tau_syn_s=0.0), "tau_syn_s"),
     (dict(tau_syn_s=10e-3), "must differ"),
-    (dict(v_leak=0.5), "v_leak"),
+    (dict(v_leak=1.0), "v_leak"),
     (dict(v_threshold=-1.0), "v_threshold"),
 ])
 def test_unsupported_populations_are_named(lif: dict, rule: str) -> None:
