@@ -7,6 +7,7 @@ import sys
 import click
 
 from snn_deploy.cli.options import model_argument
+from snn_deploy.reference.datasets import DATASETS
 
 
 def _progress_bar(quiet: bool):
@@ -25,7 +26,7 @@ def _progress_bar(quiet: bool):
               default=None, help="Use this compiled directory instead of compiling MODEL.")
 @click.option("--input", "input_path", type=click.Path(dir_okay=False, path_type=str), default=None,
               help="Input events .npz.")
-@click.option("--dataset", type=click.Choice(["xor", "iris", "yinyang"]), default=None,
+@click.option("--dataset", type=click.Choice(DATASETS), default=None,
               help="Use the test split of a dataset, encoded as the model's metadata says.")
 @click.option("--limit", type=click.IntRange(min=1), default=None,
               help="Use only the first N samples of --dataset.")
