@@ -9,6 +9,14 @@ r"""The example classification tasks, as features in [0, 1], and their latency e
   each sample first draws its class uniformly, then rejection-samples a point of that class; features
   ``(x, 1 - x, y, 1 - y)``; 5000 train and 1000 test samples from fixed seeds. (The definition is the
   published one; the random stream is numpy's, so the samples are not those of the original code.)
+* ``spikeorder``: a spike-sequence-to-label task. Four channels ``A, B, C, D`` each fire exactly once, at
+  the four slot centres ``(s + 1/2) / 4`` of the unit interval in a uniformly random order (slot ``s``),
+  each moved by a uniform jitter of at most ``SPIKEORDER_JITTER`` slots; the label is
+  :func:`spikeorder_class`, ``[t_A < t_B] + 2 [t_C < t_D]`` (4 balanced classes). Every channel fires once
+  in every sample, so spike counts (a rate code) carry no information: only the order does, and deciding
+  it means holding an early spike until a later one arrives. Feature ``1 - t`` (``t`` the spike's place in
+  the unit interval), so latency coding (below) puts the spike at ``t_max_s * t``; 2000 train and 500 test
+  samples from fixed seeds.
 
 Latency coding (Lee et al.): feature ``f`` becomes one spike at ``t_max_s * (1 - f)``; an optional bias unit
 (the last input unit) fires once at ``bias_time_s``.
@@ -22,7 +30,7 @@ import numpy as np
 
 from snn_deploy.errors import UnsupportedError
 
-DATASETS: tuple[str, ...] = ("xor", "iris", "yinyang")
+DATASETS: tuple[str, ...] = ("xor", "iris", "yinyang", "spikeorder")
 
 R_BIG = 0.5
 R_SMALL = 0.1
@@ -30,6 +38,11 @@ _YINYANG_SEEDS = {"train": 42, "test": 40}
 _YINYANG_SIZES = {"train": 5000, "test": 1000}
 _IRIS_SPLIT_SEED = 0
 _IRIS_TEST_PER_CLASS = 10
+SPIKEORDER_CHANNELS = 4
+#: largest shift of a spike from its slot centre, in slots (< 1/2: spikes of different slots never swap)
+SPIKEORDER_JITTER = 0.3
+_SPIKEORDER_SEEDS = {"train": 7, "test": 8}
+_SPIKEORDER_SIZES = {"train": 2000, "test": 500}
 
 
 @dataclass(frozen=True)
@@ -81,6 +94,8 @@ def load(name: str) -> Dataset:
         return iris()
     if name == "yinyang":
         return yinyang()
+    if name == "spikeorder":
+        return spikeorder()
     raise UnsupportedError(f"unknown dataset '{name}' (known: {', '.join(DATASETS)})")
 
 
@@ -138,3 +153,23 @@ def yinyang() -> Dataset:
     train_x, train_y = _yinyang_split(_YINYANG_SIZES["train"], _YINYANG_SEEDS["train"])
     test_x, test_y = _yinyang_split(_YINYANG_SIZES["test"], _YINYANG_SEEDS["test"])
     return Dataset("yinyang", train_x, train_y, test_x, test_y)
+
+
+def spikeorder_class(times: np.ndarray) -> np.ndarray:
+    """``[t_A < t_B] + 2 [t_C < t_D]`` for ``[samples, 4]`` spike times of channels A, B, C, D."""
+    times = np.asarray(times)
+    return (times[:, 0] < times[:, 1]).astype(np.int64) + 2 * (times[:, 2] < times[:, 3]).astype(np.int64)
+
+
+def _spikeorder_split(size: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    slots = rng.permuted(np.tile(np.arange(SPIKEORDER_CHANNELS), (size, 1)), axis=1)
+    jitter = rng.uniform(-SPIKEORDER_JITTER, SPIKEORDER_JITTER, slots.shape)
+    times = (slots + 0.5 + jitter) / SPIKEORDER_CHANNELS
+    return 1.0 - times, spikeorder_class(times)
+
+
+def spikeorder() -> Dataset:
+    train_x, train_y = _spikeorder_split(_SPIKEORDER_SIZES["train"], _SPIKEORDER_SEEDS["train"])
+    test_x, test_y = _spikeorder_split(_SPIKEORDER_SIZES["test"], _SPIKEORDER_SEEDS["test"])
+    return Dataset("spikeorder", train_x, train_y, test_x, test_y)

@@ -1,7 +1,9 @@
 r"""Training layered CubaLIF networks on spike times with exact gradients, Adam and minibatches.
 
-The network is ``Input -> Dense -> CubaLIF -> ... -> Dense -> CubaLIF(classes) -> Output``; a sample is
-classified by the output neuron that fires first (:mod:`snn_deploy.reference.decoding`). Gradients are the
+The network is ``Input -> Dense -> CubaLIF -> ... -> Dense -> CubaLIF(classes) -> Output``, optionally with
+skip-layer projections (``TrainConfig.skip``) and heterogeneous neurons (``TrainConfig.neurons``: per-neuron
+``tau_mem_s``, ``v_leak`` and ``r`` drawn from the seed at initialisation and kept fixed; only weights are
+trained). A sample is classified by the output neuron that fires first (:mod:`snn_deploy.reference.decoding`). Gradients are the
 exact ones of :func:`snn_deploy.reference.gradients.backward` for the training forward pass, whose hidden
 neurons stop after ``max_spikes`` spikes (output neurons after their first); the accuracies stored with the
 model come from the uncapped pass. The loss is :class:`~snn_deploy.reference.losses.FirstSpikeLoss` plus
@@ -9,7 +11,8 @@ model come from the uncapped pass. The loss is :class:`~snn_deploy.reference.los
 
 Weights are optimised in *normalised* units ``u = W / k`` with ``k = theta / (c * eps_max)``: ``u = 1`` is
 one input spike whose post-synaptic potential peaks exactly at the threshold, so learning rates and
-initialisations mean the same for every time constant. Adam (Kingma & Ba) with bias correction; the
+initialisations mean the same for every time constant (with heterogeneous neurons, ``k`` is that of the
+nominal ``tau_mem_s`` and ``r = 1``). Adam (Kingma & Ba) with bias correction; the
 learning rate is multiplied by ``lr_decay`` after every epoch; minibatches are drawn from a seeded
 permutation, so the same seed gives the same model bit for bit. The returned model is the one of the epoch
 with the best training-set accuracy (the earliest among equals; the test set is never looked at).
@@ -24,6 +27,7 @@ from typing import Callable
 
 import numpy as np
 
+from snn_deploy.errors import UnsupportedError
 from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.nodes import CubaLIF, Dense, Input, Output
 from snn_deploy.reference.datasets import Dataset, LatencyEncoding, load
@@ -32,6 +36,27 @@ from snn_deploy.reference.evaluation import layered_first_spikes
 from snn_deploy.reference.gradients import backward
 from snn_deploy.reference.layered import LayeredNetwork, first_output_spikes, forward
 from snn_deploy.reference.losses import FirstSpikeLoss, SilencePenalty
+
+
+@dataclass(frozen=True)
+class NeuronDraw:
+    r"""Per-neuron parameters of the mMND neuron :math:`\tau_m \dot v = a - v + R_m I`, drawn once per seed.
+
+    ``tau_mem_s`` uniformly from ``tau_mem_choices_s`` (a few neuron types: a Loihi 2 population splits into
+    one process per distinct decay), ``v_leak`` (``a``) uniform in ``v_leak_range``, ``r`` (``R_m``)
+    log-uniform in ``r_range``.
+    """
+
+    tau_mem_choices_s: tuple[float, ...]
+    v_leak_range: tuple[float, float]
+    r_range: tuple[float, float]
+
+    def draw(self, rng: np.random.Generator, size: int) -> dict[str, np.ndarray]:
+        """``tau_mem_s``, ``v_leak`` and ``r`` arrays of ``size`` neurons."""
+        tau_mem_s = np.asarray(self.tau_mem_choices_s)[rng.integers(0, len(self.tau_mem_choices_s), size)]
+        v_leak = rng.uniform(*self.v_leak_range, size)
+        r = np.exp(rng.uniform(*np.log(self.r_range), size))
+        return {"tau_mem_s": tau_mem_s, "v_leak": v_leak, "r": r}
 
 
 @dataclass(frozen=True)
@@ -56,12 +81,31 @@ class TrainConfig:
     reset_mode: str = "to_value"
     v_reset: float = 0.0
     max_spikes: int = 16
+    #: extra projections ``(source, target)``: 0 is the input, ``k`` the ``k``-th population (the last is the
+    #: output layer); ``init_mean``/``init_std`` then list every projection grouped by target, the chain first
+    skip: tuple[tuple[int, int], ...] = ()
+    #: heterogeneous neurons (None: every neuron has ``tau_mem_s``, ``v_leak = 0``, ``r = 1``)
+    neurons: NeuronDraw | None = None
 
     def as_metadata(self) -> dict:
-        """The hyper-parameters as plain values (the encoding is stored on its own)."""
+        """The hyper-parameters as plain values (the encoding is stored on its own; ``skip`` and ``neurons``
+        only when used, so the models of plain presets keep their bytes)."""
         data = dataclasses.asdict(self)
         data.pop("encoding")
+        for name in ("skip", "neurons"):
+            if not data[name]:
+                data.pop(name)
         return data
+
+    def projections(self) -> tuple[tuple[int, int], ...]:
+        """Every projection ``(source, target)`` grouped by target, the chain's first, then skips by source."""
+        layers = len(self.hidden) + 1
+        for source, target in self.skip:
+            if not 0 <= source < target - 1 < layers:
+                raise UnsupportedError(f"skip projection ({source}, {target}): needs 0 <= source < target - 1 "
+                                       f"and target <= {layers}")
+        return tuple((source, target) for target in range(1, layers + 1)
+                     for source in [target - 1, *sorted(s for s, t in self.skip if t == target)])
 
 
 def _config(dataset: str, hidden: tuple[int, ...], epochs: int, batch_size: int, learning_rate: float,
@@ -76,6 +120,18 @@ def _config(dataset: str, hidden: tuple[int, ...], epochs: int, batch_size: int,
     )
 
 
+#: mMND skip-layer network for the spike-order task (examples/mmnd_skip): input -> h1 -> h2 -> out plus
+#: input -> h2 and h1 -> out (3 input-to-output paths); three neuron types tau_m = 10, 20, 40 ms
+SPIKEORDER = TrainConfig(
+    dataset="spikeorder", hidden=(24, 24), tau_syn_s=5e-3, tau_mem_s=20e-3,
+    encoding=LatencyEncoding(t_max_s=40e-3, bias_time_s=0.0),
+    loss=FirstSpikeLoss(tau0_s=5e-3, tau1_s=80e-3, gamma=0.005, t_silent_s=80e-3),
+    epochs=40, batch_size=50, learning_rate=0.01, lr_decay=0.97,
+    init_mean=(0.3, 0.2, 0.0, 0.2, 0.0), init_std=(0.3, 0.2, 0.2, 0.2, 0.2),
+    skip=((0, 2), (1, 3)),
+    neurons=NeuronDraw(tau_mem_choices_s=(10e-3, 20e-3, 40e-3), v_leak_range=(-0.3, 0.3), r_range=(0.7, 1.4)),
+)
+
 #: architectures after Lee et al. Tables 1-3 (hidden sizes changed: XOR 16, Yin-Yang 200), tuned by hand on short runs
 PRESETS: dict[str, TrainConfig] = {
     "xor": _config("xor", (16,), epochs=300, batch_size=4, learning_rate=0.05,
@@ -84,6 +140,7 @@ PRESETS: dict[str, TrainConfig] = {
                     init_mean=(0.2, 0.3), init_std=(0.3, 0.3), lr_decay=0.995),
     "yinyang": _config("yinyang", (200,), epochs=80, batch_size=100, learning_rate=0.003,
                        init_mean=(0.4, 0.3), init_std=(0.3, 0.3), lr_decay=0.96),
+    "spikeorder": SPIKEORDER,
 }
 
 
@@ -115,21 +172,32 @@ def weight_scale(config: TrainConfig) -> float:
     return config.v_threshold / (gain * eps_max)
 
 
-def build_graph(config: TrainConfig, input_units: int, weights: list[np.ndarray], metadata: dict) -> Graph:
-    """``input -> fc1 -> lif1 -> ... -> output`` with the given ``[out, in]`` weight matrices."""
+def build_graph(config: TrainConfig, input_units: int, weights: list[np.ndarray], metadata: dict,
+                neurons: list[dict[str, np.ndarray]] | None = None) -> Graph:
+    """``input -> fc1 -> lif1 -> ... -> output`` (``fc{k}`` into ``lif{k}``) plus skip projections
+    ``skip{s}_{k}`` from population ``s`` (0: the input) into ``lif{k}``; ``weights`` are the ``[out, in]``
+    matrices in :meth:`TrainConfig.projections` order, ``neurons`` the per-population heterogeneous
+    parameters (:meth:`NeuronDraw.draw`)."""
     nodes: dict = {"input": Input((input_units,))}
     edges: list[tuple[str, str]] = []
-    previous = "input"
-    for index, weight in enumerate(weights, start=1):
-        dense, population = f"fc{index}", f"lif{index}"
-        nodes[dense] = Dense(weight=weight)
+    names = ["input"]
+    projections = config.projections()
+    for index in range(1, len(config.hidden) + 2):
+        population = f"lif{index}"
+        for (source, target), weight in zip(projections, weights):
+            if target != index:
+                continue
+            dense = f"fc{index}" if source == index - 1 else f"skip{source}_{index}"
+            nodes[dense] = Dense(weight=weight)
+            edges += [(names[source], dense), (dense, population)]
+        size = nodes[f"fc{index}"].out_features
+        per_neuron = {"tau_mem_s": config.tau_mem_s} if neurons is None else neurons[index - 1]
         nodes[population] = CubaLIF.create(
-            weight.shape[0], tau_syn_s=config.tau_syn_s, tau_mem_s=config.tau_mem_s,
-            v_threshold=config.v_threshold, reset_mode=config.reset_mode, v_reset=config.v_reset)
-        edges += [(previous, dense), (dense, population)]
-        previous = population
-    nodes["output"] = Output((weights[-1].shape[0],))
-    edges.append((previous, "output"))
+            size, tau_syn_s=config.tau_syn_s, v_threshold=config.v_threshold, reset_mode=config.reset_mode,
+            v_reset=config.v_reset, **per_neuron)
+        names.append(population)
+    nodes["output"] = Output((nodes[names[-1]].size,))
+    edges.append((names[-1], "output"))
     return Graph(nodes, tuple(edges), metadata).validate()
 
 
@@ -152,17 +220,24 @@ class _Adam:
             p -= learning_rate * (m / c1) / (np.sqrt(v / c2) + 1e-8)
 
 
-def _silence_terms(spikes, labels: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
-    """Per layer, (input spike counts ``[batch, in]``, silent mask ``[batch, out]``) for :class:`SilencePenalty`:
-    hidden neurons silent on the whole batch; the label neuron where it is silent."""
-    inputs = [spikes.input_times, *spikes.times[:-1]]
-    activity = [np.isfinite(t).sum(axis=2).astype(np.float64) for t in inputs]
+def _silence_terms(spikes, labels: np.ndarray, projections: tuple[tuple[int, int], ...]
+                   ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Per projection, (source spike counts ``[batch, in]``, target silent mask ``[batch, out]``) for
+    :class:`SilencePenalty`: hidden neurons silent on the whole batch; the label neuron where it is silent."""
+    sources = [spikes.input_times, *spikes.times[:-1]]
+    activity = [np.isfinite(t).sum(axis=2).astype(np.float64) for t in sources]
     masks = [np.broadcast_to((~np.isfinite(t[..., 0])).all(axis=0), t.shape[:2]) for t in spikes.times[:-1]]
     first = spikes.first_spikes()
     label_mask = np.zeros(first.shape, dtype=bool)
     label_mask[np.arange(labels.size), labels] = True
     masks.append(label_mask & ~np.isfinite(first))
-    return list(zip(activity, masks))
+    return [(activity[source], masks[target - 1]) for source, target in projections]
+
+
+def _grouped(weights: list[np.ndarray], projections: tuple[tuple[int, int], ...]) -> list[tuple[np.ndarray, ...]]:
+    """Flat per-projection weights -> per layer, in :meth:`TrainConfig.projections` order."""
+    layers = max(target for _, target in projections)
+    return [tuple(w for w, (_, t) in zip(weights, projections) if t == layer) for layer in range(1, layers + 1)]
 
 
 def train(config: TrainConfig, seed: int, epochs: int | None = None,
@@ -175,11 +250,16 @@ def train(config: TrainConfig, seed: int, epochs: int | None = None,
     train_times = config.encoding.encode(data.train_x)
     test_times = config.encoding.encode(data.test_x)
     sizes = [train_times.shape[1], *config.hidden, data.classes]
+    projections = config.projections()
+    if len(config.init_mean) != len(projections) or len(config.init_std) != len(projections):
+        raise UnsupportedError(f"train {config.dataset}: init_mean and init_std need one value per projection "
+                               f"({len(projections)})")
     rng = np.random.default_rng(seed)
     scale = weight_scale(config)
-    params = [rng.normal(mean, std, (n_out, n_in))
-              for n_in, n_out, mean, std in zip(sizes[:-1], sizes[1:], config.init_mean, config.init_std)]
-    template = build_graph(config, sizes[0], [p * scale for p in params], {})
+    params = [rng.normal(mean, std, (sizes[target], sizes[source]))
+              for (source, target), mean, std in zip(projections, config.init_mean, config.init_std)]
+    neurons = None if config.neurons is None else [config.neurons.draw(rng, size) for size in sizes[1:]]
+    template = build_graph(config, sizes[0], [p * scale for p in params], {}, neurons)
     network = LayeredNetwork.from_graph(template)
     optimizer = _Adam(params)
     history = History()
@@ -192,18 +272,18 @@ def train(config: TrainConfig, seed: int, epochs: int | None = None,
         losses = []
         for first in range(0, n_train, config.batch_size):
             batch = order[first:first + config.batch_size]
-            network = network.with_weights([(p * scale,) for p in params])
+            network = network.with_weights(_grouped([p * scale for p in params], projections))
             spikes = forward(network, train_times[batch], caps)
             first_times = spikes.first_spikes()
             loss, grad_first = config.loss(first_times, data.train_y[batch])
             adjoint = np.zeros_like(spikes.times[-1])
             adjoint[..., 0] = grad_first
-            grads = backward(network, spikes, [None] * (len(params) - 1) + [adjoint])
-            grads = [g[0] * scale + config.silence.gradient(p, activity, mask)
-                     for g, p, (activity, mask) in zip(grads, params, _silence_terms(spikes, data.train_y[batch]))]
+            grads = [g for layer in backward(network, spikes, [None] * len(config.hidden) + [adjoint]) for g in layer]
+            grads = [g * scale + config.silence.gradient(p, activity, mask) for g, p, (activity, mask)
+                     in zip(grads, params, _silence_terms(spikes, data.train_y[batch], projections))]
             optimizer.step(params, grads, learning_rate)
             losses.append(loss * batch.size)
-        network = network.with_weights([(p * scale,) for p in params])
+        network = network.with_weights(_grouped([p * scale for p in params], projections))
         epoch_accuracy = accuracy(first_output_spikes(network, train_times, caps)[0], data.train_y)
         if epoch_accuracy > best_accuracy:
             best_accuracy, best_epoch, best_params = epoch_accuracy, epoch, [p.copy() for p in params]
@@ -214,7 +294,7 @@ def train(config: TrainConfig, seed: int, epochs: int | None = None,
         if progress is not None:
             progress(epoch, history, network)
     params = best_params
-    network = network.with_weights([(p * scale,) for p in params])
+    network = network.with_weights(_grouped([p * scale for p in params], projections))
     train_accuracy = accuracy(layered_first_spikes(network, train_times), data.train_y)
     test_accuracy = accuracy(layered_first_spikes(network, test_times), data.test_y)
     seconds = time.perf_counter() - start
@@ -223,5 +303,5 @@ def train(config: TrainConfig, seed: int, epochs: int | None = None,
         "encoding": config.encoding.as_metadata(), "hyperparameters": config.as_metadata(),
         "train_accuracy": train_accuracy, "test_accuracy": test_accuracy, "trainer": "snn_deploy.reference.trainer",
     }
-    graph = build_graph(config, sizes[0], [p * scale for p in params], metadata)
+    graph = build_graph(config, sizes[0], [p * scale for p in params], metadata, neurons)
     return TrainResult(graph, network, history, train_accuracy, test_accuracy, seconds)

@@ -83,4 +83,4 @@ def test_latency_encoding() -> None:
 def test_unknown_dataset() -> None:
     with pytest.raises(UnsupportedError, match="unknown dataset"):
         load("mnist")
-    assert DATASETS == ("xor", "iris", "yinyang")
+    assert DATASETS == ("xor", "iris", "yinyang", "spikeorder")
