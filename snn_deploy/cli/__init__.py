@@ -42,9 +42,9 @@ def main(debug: bool) -> None:
 
 
 def _register() -> None:
-    from snn_deploy.cli import check, deploy, model, reference, simulate
+    from snn_deploy.cli import check, deploy, encode, model, reference, simulate
 
-    for module in (model, reference, simulate, deploy, check):
+    for module in (model, reference, simulate, encode, deploy, check):
         for command in module.COMMANDS:
             main.add_command(command)
 
