@@ -94,6 +94,11 @@ def _open_npz(path: Path) -> Mapping[str, np.ndarray]:
         raise ModelFormatError(f"{path}: not a readable .npz file ({type(exc).__name__})") from None
 
 
+def read_npz(path: str | Path) -> Mapping[str, np.ndarray]:
+    """Every array of the .npz at ``path`` (:class:`ModelFormatError` when missing or unreadable)."""
+    return _open_npz(Path(path))
+
+
 def _scalar(data: Mapping[str, np.ndarray], key: str, path: Path, kind: type) -> float | int:
     if key not in data:
         raise ModelFormatError(f"{path}: missing '{key}'")
@@ -184,6 +189,24 @@ def load_engine_output(path: str | Path) -> tuple[dict[str, np.ndarray], float]:
     dt_s = float(_scalar(data, "dt_s", path, float))
     data.pop("dt_s")
     return data, dt_s
+
+
+def load_reference_output(path: str | Path, batch: int, units: Mapping[str, int]) -> dict[str, SpikeEvents]:
+    """Read what :func:`save_reference_output` wrote; the file does not store sizes, so ``batch`` and the
+    ``units`` of each node to read are given (a node missing from the file is a :class:`ModelFormatError`)."""
+    path = Path(path)
+    data = _open_npz(path)
+    spikes: dict[str, SpikeEvents] = {}
+    for node, n_units in units.items():
+        keys = [f"{node}/{field}" for field in ("sample", "unit", "time_s")]
+        missing = [key for key in keys if key not in data]
+        if missing:
+            raise ModelFormatError(f"{path}: no reference spikes of node '{node}' (missing '{missing[0]}')")
+        try:
+            spikes[node] = SpikeEvents(*(data[key] for key in keys), batch, n_units)
+        except ModelFormatError as exc:
+            raise ModelFormatError(f"{path}: node '{node}': {exc}") from None
+    return spikes
 
 
 def save_reference_output(path: str | Path, spikes: Mapping[str, SpikeEvents]) -> None:
