@@ -5,7 +5,14 @@ Between spikes a population's state ``x`` (synaptic currents and membranes) evol
 A deployed population instead applies an integer update whose linear part is a matrix ``A_q`` (decays, and for
 coupled populations the quantized coupling). The behaviour near a bifurcation is decided by the eigenvalues of
 that matrix: ``|mu| < 1`` decays, ``|mu| > 1`` grows, and a complex pair oscillates. Quantization must not move
-an eigenvalue across the unit circle nor turn an oscillatory pair into a real one (or the reverse).
+an eigenvalue across the unit circle nor turn an oscillatory pair into a real one (or the reverse). Landing ON the
+circle counts as crossing it: a leak whose decay rounds to exactly 1 (``|mu| = 1``) makes a neuron a perfect
+integrator that never forgets, the bifurcation point itself.
+
+Which way the time step should move depends on the cause. A coarse step aliases fast oscillations (``omega dt``
+near ``pi`` puts the pair next to the real axis, where rounding makes it real); a fine step pushes a slow decay
+``e^{-dt/tau} = 1 - dt/tau + ...`` within the decays' resolution of 1 (Loihi 2: ``dt/tau < 2^-13`` rounds the
+12-bit ``dv`` to 0). :func:`nearby_time_steps` therefore proposes both finer and coarser steps.
 """
 from __future__ import annotations
 
@@ -37,12 +44,26 @@ class SpectrumComparison:
     def describe(self) -> str:
         parts = [f"largest eigenvalue shift {self.max_shift:.3g}"]
         if self.crossed_stability:
-            parts.append(f"{self.crossed_stability} eigenvalue(s) crossed the stability boundary |mu| = 1")
+            parts.append(f"{self.crossed_stability} eigenvalue(s) crossed the stability boundary |mu| = 1 "
+                         f"(exact |mu| {self._crossing_radii()})")
         if self.lost_oscillation:
             parts.append(f"{self.lost_oscillation} oscillatory pair(s) became real")
         if self.gained_oscillation:
             parts.append(f"{self.gained_oscillation} real eigenvalue pair(s) became oscillatory")
         return "; ".join(parts)
+
+
+    def _crossing_radii(self) -> str:
+        moved = _crossed(self.exact, self.quantized)
+        pairs = sorted({(round(float(a), 9), round(float(b), 9))
+                        for a, b in zip(np.abs(self.exact[moved]), np.abs(self.quantized[moved]))})
+        return ", ".join(f"{a:.9g} -> {b:.9g}" for a, b in pairs)
+
+
+def _crossed(mu_exact: np.ndarray, mu_quant: np.ndarray) -> np.ndarray:
+    """Eigenvalues strictly on one side of ``|mu| = 1`` whose partner is on it or on the other side."""
+    side_e = _side(mu_exact)
+    return (side_e != 0) & (_side(mu_quant) != side_e)
 
 
 def _side(mu: np.ndarray) -> np.ndarray:
@@ -58,7 +79,8 @@ def _oscillatory(mu: np.ndarray, scale: float) -> np.ndarray:
 def compare_spectra(exact_update: np.ndarray, quantized_update: np.ndarray) -> SpectrumComparison:
     """Pair the eigenvalues of two one-step update matrices (minimum total distance) and compare them.
 
-    A crossing counts an eigenvalue strictly inside the unit circle that moved strictly outside, or the reverse.
+    A crossing counts an eigenvalue strictly inside the unit circle whose partner is on or outside it, or the
+    reverse (an exact eigenvalue on the circle, e.g. an IF neuron's ``mu = 1``, never counts).
     Oscillatory pairs are counted by conjugate pairs (two eigenvalues with nonzero imaginary part = one pair).
     """
     mu_exact = np.linalg.eigvals(np.asarray(exact_update, dtype=np.float64))
@@ -66,8 +88,7 @@ def compare_spectra(exact_update: np.ndarray, quantized_update: np.ndarray) -> S
     cost = np.abs(mu_exact[:, None] - mu_quant[None, :])
     rows, cols = linear_sum_assignment(cost)
     mu_exact, mu_quant = mu_exact[rows], mu_quant[cols]
-    side_e, side_q = _side(mu_exact), _side(mu_quant)
-    crossed = int(np.sum((side_e * side_q) < 0))
+    crossed = int(np.sum(_crossed(mu_exact, mu_quant)))
     scale = float(np.max(np.abs(mu_exact))) if mu_exact.size else 1.0
     osc_e, osc_q = _oscillatory(mu_exact, scale), _oscillatory(mu_quant, scale)
     return SpectrumComparison(
@@ -85,3 +106,12 @@ def exact_update(system: np.ndarray, dt_s: float) -> np.ndarray:
     from scipy.linalg import expm
 
     return expm(np.asarray(system, dtype=np.float64) * float(dt_s))
+
+
+def nearby_time_steps(dt_s: float, octaves: int = 6) -> list[float]:
+    """Candidate time steps ``dt_s 2^-k`` and ``dt_s 2^k`` for ``k = 1..octaves``, nearest first (finer first).
+
+    Both directions (module docstring): a finer step resolves fast oscillations, a coarser one keeps a slow
+    decay away from 1.
+    """
+    return [dt_s * 2.0 ** (sign * k) for k in range(1, octaves + 1) for sign in (-1, 1)]

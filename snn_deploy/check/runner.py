@@ -11,6 +11,7 @@ from typing import Callable
 import numpy as np
 
 from snn_deploy.backends import CompileOptions, TARGETS, backend_for_target, read_manifest
+from snn_deploy.check.dynamics import nearby_time_steps
 from snn_deploy.check.equivalence import CheckResult, Tolerances, compare, compare_dynamics
 from snn_deploy.errors import UnsupportedError
 from snn_deploy.ir.graph import Graph
@@ -90,11 +91,11 @@ def deployed_steps(events: SpikeEvents, reference: dict[str, SpikeEvents], dt_s:
     return int(np.ceil(last / dt_s)) + latency_steps + int(np.ceil(tolerance_steps)) + 2
 
 
-def suggest_dt(graph: Graph, target: str, dt_s: float, halvings: int = 6) -> str | None:
-    """The largest ``dt_s / 2^k`` (k = 1..halvings) whose quantization preserves every population's dynamics."""
+def suggest_dt(graph: Graph, target: str, dt_s: float, octaves: int = 6) -> str | None:
+    """The ``dt_s 2^{-+k}`` (k = 1..octaves, nearest first, finer first) whose quantization preserves every
+    population's dynamics (:func:`snn_deploy.check.dynamics.nearby_time_steps`: why both directions)."""
     backend = backend_for_target(target)
-    for k in range(1, halvings + 1):
-        candidate = dt_s / 2**k
+    for candidate in nearby_time_steps(dt_s, octaves):
         with tempfile.TemporaryDirectory(prefix="snn-deploy-dt-") as scratch:
             backend.compile_model(graph, Path(scratch) / "a", CompileOptions(dt_s=candidate))
             report = json.loads((Path(scratch) / "a" / "quantization.json").read_text())
