@@ -1,14 +1,11 @@
-r"""Spike encoders (features -> :class:`SpikeEvents`) and firing-rate read-outs (spikes -> rates).
+r"""Spike encoders: features -> :class:`SpikeEvents` (read-outs are in :mod:`snn_deploy.reference.decoding`).
 
 * :func:`latency_encode`: one spike per feature at :math:`t = T (1 - \hat x)`, :math:`\hat x` the feature
   normalised to [0, 1] (Lee, Haghighatshoar & Karbasi's time-to-first-spike input coding);
 * :func:`add_bias_unit`: an extra input unit that fires once at a fixed time in every sample (the
   paper's bias spike, a learnable constant drive through its weights);
-* :func:`poisson_encode`: homogeneous Poisson spike trains of given rates, from a seeded generator;
-* :func:`spike_counts` / :func:`window_rate`: spikes per unit in ``[t_start, t_end)``, and that count
-  divided by the window length (Hz);
-* :func:`smoothed_rate`: the causal exponential-kernel rate
-  :math:`r(t) = \sum_{t_k \le t} e^{-(t - t_k)/\tau} / \tau` (Hz; its time integral is the spike count).
+* :func:`poisson_encode`: homogeneous Poisson spike trains of given rates, from a seeded generator (the
+  scSNN input: a value is the rate of a unit).
 """
 from __future__ import annotations
 
@@ -73,30 +70,3 @@ def poisson_encode(rates_hz: np.ndarray, t_end_s: float, seed: int) -> SpikeEven
     times = rng.uniform(0.0, t_end_s, cell.size)
     sample, unit = np.divmod(cell, rates.shape[1])
     return SpikeEvents(sample, unit, times, rates.shape[0], rates.shape[1])
-
-
-def spike_counts(events: SpikeEvents, t_start_s: float = 0.0, t_end_s: float = np.inf) -> np.ndarray:
-    """``[batch, units]`` int64: spikes of each unit in ``[t_start_s, t_end_s)``."""
-    keep = (events.time_s >= t_start_s) & (events.time_s < t_end_s)
-    counts = np.zeros((events.batch, events.units), dtype=np.int64)
-    np.add.at(counts, (events.sample[keep], events.unit[keep]), 1)
-    return counts
-
-
-def window_rate(events: SpikeEvents, t_start_s: float, t_end_s: float) -> np.ndarray:
-    """``[batch, units]`` firing rate in Hz: the spike count in ``[t_start_s, t_end_s)`` over the window length."""
-    if not t_end_s > t_start_s:
-        raise UnsupportedError(f"window_rate: t_end_s ({t_end_s}) must exceed t_start_s ({t_start_s})")
-    return spike_counts(events, t_start_s, t_end_s) / (t_end_s - t_start_s)
-
-
-def smoothed_rate(events: SpikeEvents, times_s: np.ndarray, tau_s: float) -> np.ndarray:
-    """``[batch, len(times_s), units]``: :math:`\\sum_{t_k \\le t} e^{-(t - t_k)/\\tau} / \\tau` in Hz."""
-    if not tau_s > 0:
-        raise UnsupportedError(f"smoothed_rate: tau_s must be > 0, got {tau_s}")
-    times = np.asarray(times_s, dtype=np.float64).reshape(-1)
-    rate = np.zeros((events.batch, times.size, events.units))
-    lag = times[None, :] - events.time_s[:, None]  # [spikes, times]
-    kernel = np.where(lag >= 0, np.exp(-np.maximum(lag, 0.0) / tau_s) / tau_s, 0.0)
-    np.add.at(rate, (events.sample[:, None], np.arange(times.size)[None, :], events.unit[:, None]), kernel)
-    return rate

@@ -1,4 +1,4 @@
-"""Encoders and rate read-outs: exact latency and bias times, Poisson statistics, rate definitions."""
+"""Encoders: exact latency and bias times, Poisson statistics and determinism."""
 from __future__ import annotations
 
 import numpy as np
@@ -6,9 +6,8 @@ import pytest
 from scipy import stats
 
 from snn_deploy.errors import UnsupportedError
-from snn_deploy.reference.encoders import (
-    add_bias_unit, latency_encode, poisson_encode, smoothed_rate, spike_counts, window_rate,
-)
+from snn_deploy.reference.decoding import spike_counts
+from snn_deploy.reference.encoders import add_bias_unit, latency_encode, poisson_encode
 from snn_deploy.spikes import SpikeEvents
 
 
@@ -54,16 +53,8 @@ def test_poisson_counts_and_intervals_follow_the_rate():
         assert stats.kstest(intervals, "expon", args=(0, 1 / rate)).pvalue > 1e-3
 
 
-def test_window_rate_is_count_over_window_and_smoothed_rate_integrates_to_count():
-    events = SpikeEvents([0, 0, 0, 0], [1, 1, 0, 1], [0.01, 0.02, 0.03, 0.05], 1, 2)
-    np.testing.assert_array_equal(spike_counts(events, 0.0, 0.04), [[1, 2]])
-    np.testing.assert_allclose(window_rate(events, 0.0, 0.04), [[25.0, 50.0]])
-    tau = 0.01
-    times = np.array([0.0, 0.01, 0.025])
-    rate = smoothed_rate(events, times, tau)
-    np.testing.assert_allclose(rate[0, :, 1], [0.0, 1 / tau, (np.exp(-1.5) + np.exp(-0.5)) / tau])
-    grid = np.linspace(0, 1.0, 200_001)
-    integral = np.trapezoid(smoothed_rate(events, grid, tau)[0], grid, axis=0)
-    np.testing.assert_allclose(integral, [1.0, 3.0], rtol=1e-3)
+def test_poisson_rejects_negative_rates_and_empty_duration():
     with pytest.raises(UnsupportedError):
-        window_rate(events, 0.1, 0.1)
+        poisson_encode(np.array([[-1.0]]), 1.0, seed=0)
+    with pytest.raises(UnsupportedError):
+        poisson_encode(np.array([[1.0]]), 0.0, seed=0)
