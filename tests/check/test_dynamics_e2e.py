@@ -1,0 +1,68 @@
+"""`snn-deploy check` end to end on a population next to the bifurcation |mu| = 1 (a leak of tau_mem = 1.6384 s).
+
+At the model's dt = 0.1 ms the exact decay e^{-dt/tau} = 1 - 6.1e-5 is below Loihi 2's decay resolution: dv rounds
+to 0 and the deployed neuron is a perfect integrator (mu = 1). The check must fail naming the population and the
+shift, and suggest a step that keeps the leak; at that step (0.4 ms, where 4096 dt / tau = 1 exactly) it passes.
+"""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from snn_deploy.check.dynamics import compare_spectra, nearby_time_steps
+from snn_deploy.cli import main
+from snn_deploy.ir import LIF, Dense, Graph, Input, Output
+from snn_deploy.ir.io import save
+
+TAU_MEM_S = 4096 * 4e-4
+DT_S = 1e-4
+
+
+@pytest.fixture(scope="module")
+def model(tmp_path_factory):
+    rng = np.random.default_rng(5)
+    graph = Graph(
+        nodes={"in": Input((6,)), "fc": Dense(rng.uniform(0.26, 0.32, (3, 6))),
+               "slow": LIF.create(3, tau_mem_s=TAU_MEM_S, r=TAU_MEM_S, v_threshold=1.0, reset_mode="to_value"),
+               "out": Output((3,))},
+        edges=[("in", "fc"), ("fc", "slow"), ("slow", "out")], metadata={"dt_s": DT_S})
+    path = tmp_path_factory.mktemp("bifurcation") / "slow.onnx"
+    save(graph, path)
+    return path
+
+
+def _check(model, *args):
+    result = CliRunner().invoke(main, ["check", str(model), "--target", "loihi2", "--random", "3", "--rate-hz", "5",
+                                       "--duration", "0.4", "--json", *args])
+    return result.exit_code, json.loads(result.stdout)
+
+
+def test_leak_rounded_to_one_fails_and_the_suggested_step_passes(model):
+    code, report = _check(model)
+    assert code == 1 and not report["passed"]
+    slow = report["dynamics"]["slow"]
+    assert slow["crossed_stability"] == 1 and not slow["preserved"]
+    assert slow["eigenvalues_quantized"] == [[1.0, 0.0]]
+    assert slow["max_eigenvalue_shift"] == pytest.approx(-np.expm1(-DT_S / TAU_MEM_S), rel=1e-9)
+    verdict = {c["name"]: c for c in report["criteria"]}["dynamics_preserved"]
+    assert not verdict["passed"] and "slow:" in verdict["message"] and "-> 1" in verdict["message"]
+    # dt/2 and 2 dt still round dv to 0 (4096 dt / tau = 0.125, 0.5); 4 dt gives dv = 1 exactly
+    assert report["dynamics_suggestion"].startswith("--dt 0.0004 ")
+
+    code, report = _check(model, "--dt", "0.0004")
+    assert code == 0 and report["passed"], report["criteria"]
+    slow = report["dynamics"]["slow"]
+    assert slow["preserved"] and slow["eigenvalues_quantized"] == [[4095 / 4096, 0.0]]
+    # what is left is the first-order decay's error: e^{-x} - (1 - x) with x = 1/4096
+    assert slow["max_eigenvalue_shift"] == pytest.approx(np.exp(-1 / 4096) - 4095 / 4096, rel=1e-6)
+
+
+def test_boundary_rules_and_candidate_order():
+    inside = np.array([[1 - 6e-5]])
+    assert compare_spectra(inside, np.array([[1.0]])).crossed_stability == 1  # onto the circle: the leak is gone
+    assert compare_spectra(np.array([[1.0]]), np.array([[1.0]])).preserved  # an IF neuron is on it exactly
+    assert compare_spectra(np.array([[1.0]]), np.array([[1 - 1e-3]])).preserved  # exact on the circle never counts
+    assert nearby_time_steps(1e-3, 2) == [5e-4, 2e-3, 2.5e-4, 4e-3]
