@@ -33,8 +33,8 @@ from snn_deploy.reference.neuron_ode import (
     ALPHA, BETA, JUMP_I, JUMP_V, THETA, V_RESET, decay, first_crossing, state_after, state_after_decay,
 )
 
-# heap rows: (time, sequence number, kind, neuron, weight, version)
-_TIME, _SEQ, _KIND, _IDX, _WEIGHT, _VER = range(6)
+# heap rows: (time, sequence number, kind, index, version); the index of a pulse is its synapse
+_TIME, _SEQ, _KIND, _IDX, _VER = range(5)
 _CROSSING, _PULSE, _RECHECK = 0.0, 1.0, 2.0
 
 #: statuses returned by :func:`run_sample`
@@ -44,8 +44,9 @@ MAX_ROUNDS = 100_000
 
 
 @numba.njit(cache=True)
-def _grow(array: np.ndarray) -> np.ndarray:
-    bigger = np.empty((2 * array.shape[0],) + array.shape[1:], dtype=array.dtype)
+def _grow(array: np.ndarray, length: int) -> np.ndarray:
+    """``array`` copied into one at least twice as long and at least ``length`` long."""
+    bigger = np.empty((max(2 * array.shape[0], length),) + array.shape[1:], dtype=array.dtype)
     bigger[: array.shape[0]] = array
     return bigger
 
@@ -57,18 +58,15 @@ def _less(heap: np.ndarray, a: int, b: int) -> bool:
 
 @numba.njit(cache=True)
 def _swap(heap: np.ndarray, a: int, b: int) -> None:
-    for c in range(6):
+    for c in range(heap.shape[1]):
         heap[a, c], heap[b, c] = heap[b, c], heap[a, c]
 
 
 @numba.njit(cache=True)
-def _push(heap: np.ndarray, size: int, time: float, seq: int, kind: float, idx: int, weight: float,
-          version: int) -> np.ndarray:
-    """Insert a row at position ``size`` and sift it up; returns the (possibly reallocated) heap."""
-    if size == heap.shape[0]:
-        heap = _grow(heap)
+def _push(heap: np.ndarray, size: int, time: float, seq: int, kind: float, idx: int, version: int) -> None:
+    """Write a row at position ``size < len(heap)`` and sift it up."""
     heap[size, _TIME], heap[size, _SEQ], heap[size, _KIND] = time, seq, kind
-    heap[size, _IDX], heap[size, _WEIGHT], heap[size, _VER] = idx, weight, version
+    heap[size, _IDX], heap[size, _VER] = idx, version
     i = size
     while i > 0:
         parent = (i - 1) // 2
@@ -76,7 +74,6 @@ def _push(heap: np.ndarray, size: int, time: float, seq: int, kind: float, idx: 
             break
         _swap(heap, i, parent)
         i = parent
-    return heap
 
 
 @numba.njit(cache=True)
@@ -97,7 +94,7 @@ def _pop(heap: np.ndarray, size: int) -> None:
         i = child
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True)
 def _row(params: np.ndarray, n: int) -> tuple:
     """Row ``n`` of the parameter table as a tuple of floats (a row view would count references)."""
     return (params[n, 0], params[n, 1], params[n, 2], params[n, 3], params[n, 4], params[n, 5], params[n, 6],
@@ -115,17 +112,24 @@ def _ascending(values: np.ndarray) -> np.ndarray:
     return values
 
 
-@numba.njit(cache=True, inline="always")
-def _reset(v: float, p: np.ndarray, subtract: bool) -> float:
+@numba.njit(cache=True)
+def _reset(v: float, theta: float, v_reset: float, subtract: bool) -> float:
     """The membrane after a spike fired at potential ``v``: ``v - theta`` or ``v_reset``."""
-    return v - p[THETA] if subtract else p[V_RESET]
+    return v - theta if subtract else v_reset
 
 
-@numba.njit(cache=True, inline="always")
-def _key(n: int, block_of: np.ndarray, block_first: np.ndarray) -> int:
-    """The neuron that holds the update time and prediction of ``n``: itself, or its block's first neuron."""
-    b = block_of[n]
-    return n if b < 0 else block_first[b]
+@numba.njit(cache=True)
+def _advanced(i0: float, v0: float, s: float, p: tuple, cache: tuple) -> tuple[float, float, tuple]:
+    """``(I, v)`` of an uncoupled neuron ``s > 0`` seconds on, and the decay cache for the next call.
+
+    ``cache`` is ``(s, alpha, beta, *decay(s, alpha, beta))`` of the previous call: neurons advanced over
+    the same interval with the same time constants (a whole population after a fan-out) share one
+    :func:`decay`. Scalars and tuples only, so the loop's per-pulse path counts no references.
+    """
+    if not (s == cache[0] and p[ALPHA] == cache[1] and p[BETA] == cache[2]):
+        cache = (s, p[ALPHA], p[BETA]) + decay(s, p[ALPHA], p[BETA])
+    i, v = state_after_decay(i0, v0, (cache[3], cache[4], cache[5], cache[6], cache[7]), p)
+    return i, v, cache
 
 
 @numba.njit(cache=True)
@@ -148,25 +152,6 @@ def _block_state(b: int, blocks, i_state: np.ndarray, v_state: np.ndarray, s: fl
     return coupled.advance(m, powers, h, x, s) if s > 0.0 else x
 
 
-@numba.njit(cache=True, inline="always")
-def _advance_neuron(n: int, t: float, params, i_state, v_state, t_last, last_decay) -> None:
-    """Bring uncoupled neuron ``n`` to time ``t`` (inlined: the loop calls it for every pulse).
-
-    ``last_decay`` is ``[s, alpha, beta, *decay(s, alpha, beta)]`` of the previous call: neurons advanced
-    over the same interval with the same time constants (a whole population after a fan-out) reuse it.
-    The loop dispatches on ``block_of[n]`` itself: passing the ``blocks`` tuple into an inlined function
-    would count references to all its arrays on every call.
-    """
-    if t_last[n] < t:
-        s, alpha, beta = t - t_last[n], params[n, ALPHA], params[n, BETA]
-        if not (s == last_decay[0] and alpha == last_decay[1] and beta == last_decay[2]):
-            last_decay[0], last_decay[1], last_decay[2] = s, alpha, beta
-            last_decay[3], last_decay[4], last_decay[5], last_decay[6], last_decay[7] = decay(s, alpha, beta)
-        kernels = (last_decay[3], last_decay[4], last_decay[5], last_decay[6], last_decay[7])
-        i_state[n], v_state[n] = state_after_decay(i_state[n], v_state[n], kernels, _row(params, n))
-        t_last[n] = t
-
-
 @numba.njit(cache=True)
 def _advance_block(b: int, t: float, blocks, i_state, v_state, t_last) -> None:
     """Bring coupled block ``b`` to time ``t``."""
@@ -177,14 +162,6 @@ def _advance_block(b: int, t: float, blocks, i_state, v_state, t_last) -> None:
     i_state[first:first + size] = x[:size]
     v_state[first:first + size] = x[size:2 * size]
     t_last[first:first + size] = t
-
-
-@numba.njit(cache=True, inline="always")
-def _predict_neuron(n: int, t: float, t_end: float, params, spiking, i_state, v_state) -> float:
-    """Time of the next crossing of uncoupled neuron ``n`` (updated at ``t``); ``inf`` if none."""
-    if not spiking[n]:
-        return math.inf
-    return t + first_crossing(i_state[n], v_state[n], t_end - t, t, _row(params, n))
 
 
 @numba.njit(cache=True)
@@ -242,28 +219,35 @@ def run_sample(
     then the neurons). ``blocks`` describes the coupled populations (see ``EventNetwork.blocks``).
     Input events must be sorted by time. Probes give the state just before the events at each probe
     time (the left limit). Runs without the GIL: samples can be simulated on several threads.
+
+    The per-pulse and per-prediction paths index arrays only in this body and call functions of
+    scalars and tuples: an array handed to a helper inside these loops costs atomic reference-count
+    updates that dominated the loop's time (and contended between threads sharing the network arrays).
     """
     n_neurons = params.shape[0]
-    # the block columns the loop reads per pulse, taken out of the tuple once (each read of a tuple
-    # member inside the loop costs a reference-count increment and decrement)
-    block_of, block_first = blocks[0], blocks[1]
-    last_decay = np.full(8, np.nan)
+    block_of = blocks[0]
+    # the neuron that holds the update time and prediction of each neuron: itself, or its block's first
+    key_of = np.arange(n_neurons)
+    for n in range(n_neurons):
+        if block_of[n] >= 0:
+            key_of[n] = blocks[1][block_of[n]]
+    cache = (math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan)
     i_state = np.zeros(n_neurons)
     v_state = np.zeros(n_neurons)
     t_last = np.zeros(n_neurons)
     version = np.zeros(n_neurons, dtype=np.int64)
     touched = np.zeros(n_neurons, dtype=np.bool_)
     touched_list = np.empty(n_neurons, dtype=np.int64)
-    n_touched = 0
     in_round = np.zeros(n_neurons, dtype=np.bool_)
     round_list = np.empty(n_neurons, dtype=np.int64)
     fire_list = np.empty(n_neurons, dtype=np.int64)
-    heap = np.empty((1024, 6))
+    heap = np.empty((1024, 5))
     size = 0
     seq = 0
-    pending = np.empty((256, 2))
-    n_pending = 0
-    current = np.empty((256, 2))
+    pending = np.empty(1024, dtype=np.int64)  # synapses whose pulses arrive in this round
+    # source units spiking in this round, and how many spikes each (several with subtractive reset)
+    emitters = np.empty(n_inputs + n_neurons + 1, dtype=np.int64)
+    emit_count = np.empty(n_inputs + n_neurons + 1, dtype=np.int64)
     out_neuron = np.empty(256, dtype=np.int64)
     out_time = np.empty(256)
     n_out = 0
@@ -273,8 +257,9 @@ def run_sample(
     events = 0
 
     # every neuron (block) gets its first prediction at t = 0, as if touched there
+    n_touched = 0
     for n in range(n_neurons):
-        key = _key(n, block_of, block_first)
+        key = key_of[n]
         if not touched[key]:
             touched[key] = True
             touched_list[n_touched] = key
@@ -283,22 +268,28 @@ def run_sample(
     p_in = 0
     while True:
         # 4. predict the next crossing of every neuron (block) touched at the last instant
+        # (buffers grow only outside the per-neuron and per-synapse loops: an array variable rebound
+        # inside a loop costs reference counting on every iteration)
+        if size + n_touched > heap.shape[0]:
+            heap = _grow(heap, size + n_touched)
         for j in range(n_touched):
             key = touched_list[j]
             touched[key] = False
             version[key] += 1
             b = block_of[key]
             if b < 0:
-                t_next, kind, n = _predict_neuron(key, t, t_end, params, spiking, i_state, v_state), _CROSSING, key
+                t_next, kind, n = math.inf, _CROSSING, key
+                if spiking[key]:
+                    t_next = t + first_crossing(i_state[key], v_state[key], t_end - t, t, _row(params, key))
             else:
                 t_next, kind, n = _predict_block(b, t, t_end, params, spiking, blocks, i_state, v_state)
             if t_next < math.inf:
-                heap = _push(heap, size, t_next, seq, kind, n, 0.0, version[key])
+                _push(heap, size, t_next, seq, kind, n, version[key])
                 size += 1
                 seq += 1
         n_touched = 0
 
-        while size > 0 and heap[0, _KIND] != _PULSE and heap[0, _VER] != version[_key(int(heap[0, _IDX]), block_of, block_first)]:
+        while size > 0 and heap[0, _KIND] != _PULSE and heap[0, _VER] != version[key_of[int(heap[0, _IDX])]]:
             _pop(heap, size)
             size -= 1
         t = heap[0, _TIME] if size > 0 else math.inf
@@ -313,65 +304,83 @@ def run_sample(
 
         # 1. predicted crossings at t fire; pulses due at t are collected; blocks due a re-check are touched
         n_fire = 0
+        n_pending = 0
+        if size > pending.size:
+            pending = _grow(pending, size)
         while size > 0 and heap[0, _TIME] == t:
-            kind, n = heap[0, _KIND], int(heap[0, _IDX])
+            kind, idx = heap[0, _KIND], int(heap[0, _IDX])
             if kind == _PULSE:
-                if n_pending == pending.shape[0]:
-                    pending = _grow(pending)
-                pending[n_pending, 0], pending[n_pending, 1] = n, heap[0, _WEIGHT]
+                pending[n_pending] = idx
                 n_pending += 1
-            elif heap[0, _VER] == version[_key(n, block_of, block_first)]:
+            elif heap[0, _VER] == version[key_of[idx]]:
                 if kind == _CROSSING:
-                    fire_list[n_fire] = n
+                    fire_list[n_fire] = idx
                     n_fire += 1
                 else:
-                    _advance_block(block_of[n], t, blocks, i_state, v_state, t_last)
-                    if not touched[n]:
-                        touched[n] = True
-                        touched_list[n_touched] = n
+                    _advance_block(block_of[idx], t, blocks, i_state, v_state, t_last)
+                    if not touched[idx]:
+                        touched[idx] = True
+                        touched_list[n_touched] = idx
                         n_touched += 1
             _pop(heap, size)
             size -= 1
-        n_in_now = 0
-        while p_in + n_in_now < in_time.size and in_time[p_in + n_in_now] == t:
-            n_in_now += 1
-        sources = in_unit[p_in:p_in + n_in_now]
-        p_in += n_in_now
-        fired = np.sort(fire_list[:n_fire])
-        for n in fired:
+        # source units spiking now: the inputs at t, then the neurons fired in step 1 (ascending)
+        n_emit = 0
+        while p_in + n_emit < in_time.size and in_time[p_in + n_emit] == t:
+            n_emit += 1
+        if n_emit + n_fire > emitters.size:
+            emitters = _grow(emitters, n_emit + n_fire)
+            emit_count = _grow(emit_count, n_emit + n_fire)
+        emitters[:n_emit] = in_unit[p_in:p_in + n_emit]
+        emit_count[:n_emit] = 1
+        p_in += n_emit
+        fire_list[:n_fire].sort()
+        for j in range(n_fire):
+            n = fire_list[j]
             b = block_of[n]
-            if b < 0:
-                _advance_neuron(n, t, params, i_state, v_state, t_last, last_decay)
-            else:
+            if b >= 0:
                 _advance_block(b, t, blocks, i_state, v_state, t_last)
-            v_state[n] = _reset(params[n, THETA], params[n], subtract[n])
-            key = _key(n, block_of, block_first)
+            elif t_last[n] < t:
+                i_state[n], v_state[n], cache = _advanced(i_state[n], v_state[n], t - t_last[n], _row(params, n), cache)
+                t_last[n] = t
+            v_state[n] = _reset(params[n, THETA], params[n, THETA], params[n, V_RESET], subtract[n])
+            key = key_of[n]
             if not touched[key]:
                 touched[key] = True
                 touched_list[n_touched] = key
                 n_touched += 1
-        # source units spiking now: the inputs at t, then the neurons fired in step 1 (ascending)
-        emitters = np.concatenate((sources, fired + n_inputs))
+            emitters[n_emit] = n + n_inputs
+            emit_count[n_emit] = 1
+            n_emit += 1
         rounds = 0
         while True:
-            for u in emitters:
-                if u >= n_inputs and recorded[u - n_inputs]:
-                    if n_out == out_time.size:
-                        out_time = _grow(out_time)
-                        out_neuron = _grow(out_neuron)
-                    out_neuron[n_out], out_time[n_out] = u - n_inputs, t
-                    n_out += 1
-                for k in range(indptr[u], indptr[u + 1]):
-                    events += 1
-                    if delay_s[k] == 0.0:
-                        if n_pending == pending.shape[0]:
-                            pending = _grow(pending)
-                        pending[n_pending, 0], pending[n_pending, 1] = target[k], weight[k]
-                        n_pending += 1
-                    else:
-                        heap = _push(heap, size, t + delay_s[k], seq, _PULSE, target[k], weight[k], 0)
-                        size += 1
-                        seq += 1
+            # the emitters' pulses: zero-delay ones join this round (after the heap's), the others the heap
+            n_spikes, n_pulses = 0, 0
+            for j in range(n_emit):
+                n_spikes += emit_count[j]
+                n_pulses += emit_count[j] * (indptr[emitters[j] + 1] - indptr[emitters[j]])
+            if n_out + n_spikes > out_time.size:
+                out_time = _grow(out_time, n_out + n_spikes)
+                out_neuron = _grow(out_neuron, n_out + n_spikes)
+            if n_pending + n_pulses > pending.size:
+                pending = _grow(pending, n_pending + n_pulses)
+            if size + n_pulses > heap.shape[0]:
+                heap = _grow(heap, size + n_pulses)
+            events += n_pulses
+            for j in range(n_emit):
+                u = emitters[j]
+                for _ in range(emit_count[j]):
+                    if u >= n_inputs and recorded[u - n_inputs]:
+                        out_neuron[n_out], out_time[n_out] = u - n_inputs, t
+                        n_out += 1
+                    for k in range(indptr[u], indptr[u + 1]):
+                        if delay_s[k] == 0.0:
+                            pending[n_pending] = k
+                            n_pending += 1
+                        else:
+                            _push(heap, size, t + delay_s[k], seq, _PULSE, k, 0)
+                            size += 1
+                            seq += 1
             if events > max_events:
                 return TOO_MANY_EVENTS, out_neuron[:n_out], out_time[:n_out], probe_i, probe_v
             if n_pending == 0:
@@ -380,39 +389,43 @@ def run_sample(
             if rounds > MAX_ROUNDS:
                 return ZENO, out_neuron[:n_out], out_time[:n_out], probe_i, probe_v
             # 2. apply this round's pulses (summed per neuron before any threshold test)
-            pending, current = current, pending
-            n_current, n_pending = n_pending, 0
             n_round = 0
-            for j in range(n_current):
-                n, w = int(current[j, 0]), current[j, 1]
+            for j in range(n_pending):
+                k = pending[j]
+                n = target[k]
                 b = block_of[n]
-                if b < 0:
-                    _advance_neuron(n, t, params, i_state, v_state, t_last, last_decay)
-                else:
+                if b >= 0:
                     _advance_block(b, t, blocks, i_state, v_state, t_last)
-                i_state[n] += params[n, JUMP_I] * w
-                v_state[n] += params[n, JUMP_V] * w
+                elif t_last[n] < t:
+                    i_state[n], v_state[n], cache = _advanced(i_state[n], v_state[n], t - t_last[n],
+                                                              _row(params, n), cache)
+                    t_last[n] = t
+                i_state[n] += params[n, JUMP_I] * weight[k]
+                v_state[n] += params[n, JUMP_V] * weight[k]
                 if not in_round[n]:
                     in_round[n] = True
                     round_list[n_round] = n
                     n_round += 1
-                key = _key(n, block_of, block_first)
+                key = key_of[n]
                 if not touched[key]:
                     touched[key] = True
                     touched_list[n_touched] = key
                     n_touched += 1
+            n_pending = 0
             # 3. threshold tests in ascending neuron order; the spikes are the next round's emitters
             candidates = _ascending(round_list[:n_round])
             n_emit = 0
-            for n in candidates:
+            for j in range(n_round):
+                n = candidates[j]
                 in_round[n] = False
+                count = 0
                 while spiking[n] and v_state[n] > params[n, THETA]:
-                    if n_emit == fire_list.size:
-                        fire_list = _grow(fire_list)
-                    fire_list[n_emit] = n + n_inputs
+                    count += 1
+                    v_state[n] = _reset(v_state[n], params[n, THETA], params[n, V_RESET], subtract[n])
+                if count:
+                    emitters[n_emit] = n + n_inputs
+                    emit_count[n_emit] = count
                     n_emit += 1
-                    v_state[n] = _reset(v_state[n], params[n], subtract[n])
-            emitters = fire_list[:n_emit].copy()
 
     while n_probed < probe_times.size:
         _probe(probe_times[n_probed], probe_neurons, params, blocks, i_state, v_state, t_last,
