@@ -61,4 +61,6 @@ def test_without_constant_drive_a_time_shift_of_the_input_shifts_the_output(seed
     b = simulate(graph, shifted, record="all", max_events=10**6)
     for name in a:
         np.testing.assert_array_equal(a[name].unit, b[name].unit)
-        np.testing.assert_allclose(b[name].time_s - shift_s, a[name].time_s, rtol=0, atol=1e-12)
+        # the shifted times are rounded to the float64 grid near shift_s, and a crossing's time error is the
+        # membrane's rounding error over its slope: equal to 1e-11 of the absolute (shifted) time
+        np.testing.assert_allclose(b[name].time_s, a[name].time_s + shift_s, rtol=1e-11, atol=0)
