@@ -43,10 +43,14 @@ Thresholds (folded, exact)
     ``sigma_i = 64 vth / v_threshold_i`` makes every neuron's threshold the group's ``vth``. The per-neuron
     thresholds are folded into the incoming weights and biases (exact in real arithmetic, then rounded).
     The scale sets the input resolution: Lava floors each step's summed input ``a`` to an integer (the
-    ``weight_exp`` shift), so a spike's ``a`` should be large. ``vth`` is chosen so the largest weight target
-    is ``254`` at ``weight_exp = 0`` (``vth = 254 / max_ij(gain_i w_ij / v_threshold_i)``), at most ``2**15``
-    (threshold ``2**21``: a quarter of the 24-bit range left as headroom for ``u`` and negative ``v``), at
-    least 1, and low enough for the largest bias to fit ``4095 * 2**7``.
+    ``weight_exp`` shift), so a spike's ``a`` should be large. ``vth`` is chosen PER GROUP (each group is its
+    own Lava process with its own ``vth``) so the group's largest weight target is ``254`` at
+    ``weight_exp = 0`` (``vth = 254 / max_ij(gain_i w_ij / v_threshold_i)`` over the group's rows), at most
+    ``2**15`` (threshold ``2**21``: a quarter of the 24-bit range left as headroom for ``u`` and negative
+    ``v``), at least 1, and low enough for the group's largest bias to fit ``4095 * 2**7``. Per group, not per
+    population: ``gain`` falls as ``1/tau_mem``, so one ``vth`` for a population with ``tau_mem`` from 10 to
+    40 ms gave its slow neurons a few units of ``a`` per spike, and the floor of each sign part's sum then
+    delayed them systematically (examples/mmnd_skip: +6 steps median first-spike lag at ``tau_mem = 40`` ms).
 
 Groups
     Neurons of one population with different ``(du, dv)`` go to different Lava LIF processes ("groups");
@@ -323,6 +327,16 @@ def quantize(graph: Graph, dt_s: float | None = None, spec: Loihi2Spec = LOIHI2,
     )
 
 
+def _group_vth(row_max: np.ndarray, bias_per_vth: np.ndarray, spec: Loihi2Spec) -> int:
+    """A group's ``vth`` (module docstring, thresholds) from its rows' largest weight target and bias per unit vth."""
+    w_max = float(np.max(row_max, initial=0.0))
+    b_max = float(np.max(np.abs(bias_per_vth), initial=0.0))
+    vth = VTH_MAX if w_max == 0 else min(VTH_MAX, int(254 / w_max))
+    if b_max > 0:
+        vth = min(vth, int(spec.bias_mant_max * 2**spec.bias_exp_max / b_max))
+    return int(np.clip(vth, 1, spec.vth_max))
+
+
 def _split_groups(name: str, du: np.ndarray, dv: np.ndarray) -> list[tuple[str, np.ndarray]]:
     pairs = np.stack([du, dv], axis=1)
     unique = np.unique(pairs, axis=0)
@@ -376,18 +390,19 @@ def _build_float(graph, signals, latency, order, input_name, dt_s, spec, split_s
     for pop, n in neurons.items():
         # gain per unit of vth: X_ij = vth * gain_i / theta_i * w_ij (the folded threshold)
         per_vth = n.gain / n.threshold
-        w_max = max((float(np.max(np.abs(w) * per_vth[:, None])) for w, _ in merged[pop].values()), default=0.0)
+        row_max = np.zeros(n.threshold.size)
+        for w, _ in merged[pop].values():
+            row_max = np.maximum(row_max, np.max(np.abs(w) * per_vth[:, None], axis=1, initial=0.0))
         c = signals[pop].bias if signals[pop].bias is not None else np.zeros(n.threshold.size)
         if np.any(c):
             report["notes"].append(f"{pop}: the constant input of Dense biases became the neuron bias through the "
                                    "synapse's steady state (exact in steady state, not in the synapse's transient)")
         bias_per_vth = 64 * (n.leak_drive + n.bias_gain * c) / n.threshold
-        b_max = float(np.max(np.abs(bias_per_vth)))
-        vth = VTH_MAX if w_max == 0 else min(VTH_MAX, int(254 / w_max))
-        if b_max > 0:
-            vth = min(vth, int(spec.bias_mant_max * 2**spec.bias_exp_max / b_max))
-        vth = int(np.clip(vth, 1, spec.vth_max))
-        sigma = 64 * vth / n.threshold
+        vth_of = {g: _group_vth(row_max[idx], bias_per_vth[idx], spec) for g, idx in split[pop]}
+        neuron_vth = np.zeros(n.threshold.size)
+        for g, idx in split[pop]:
+            neuron_vth[idx] = vth_of[g]
+        sigma = 64 * neuron_vth / n.threshold
         bias_float = sigma * (n.leak_drive + n.bias_gain * c)
         node = graph.nodes[pop]
         coupling, shift = None, 0
@@ -401,16 +416,17 @@ def _build_float(graph, signals, latency, order, input_name, dt_s, spec, split_s
         ]
         thresholds = np.unique(n.threshold)
         report["populations"][pop] = {
-            "kind": graph.nodes[pop].kind, "vth": vth,
+            "kind": graph.nodes[pop].kind,
+            "vth": vth_of[split[pop][0][0]] if len(set(vth_of.values())) == 1 else "per group",
             "threshold": ("folded per-neuron thresholds into incoming weights and bias (exact: v resets to 0)"
                           if thresholds.size > 1 else "uniform"),
-            "groups": [{"name": g, "neurons": int(idx.size), "du": int(n.du[idx[0]]), "dv": int(n.dv[idx[0]])}
-                       for g, idx in split[pop]],
+            "groups": [{"name": g, "neurons": int(idx.size), "du": int(n.du[idx[0]]), "dv": int(n.dv[idx[0]]),
+                        "vth": vth_of[g]} for g, idx in split[pop]],
             "split": len(split[pop]) > 1,
             "coupling_shift": shift if coupling is not None else None,
         }
         for g, idx in split[pop]:
-            groups.append(LifGroup(name=g, population=pop, indices=idx, du=n.du[idx[0]], dv=n.dv[idx[0]], vth=vth,
+            groups.append(LifGroup(name=g, population=pop, indices=idx, du=n.du[idx[0]], dv=n.dv[idx[0]], vth=vth_of[g],
                                    bias_mant=bias_mant[idx], bias_exp=bias_exp[idx], coupling=coupling,
                                    coupling_shift=shift))
             if coupling is None:
