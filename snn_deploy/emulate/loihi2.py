@@ -1,24 +1,36 @@
 r"""Bit-accurate integer emulator of a Loihi 2 :class:`~snn_deploy.quantize.loihi2.deployment.Deployment`.
 
 Reproduces Lava 0.10's ``fixed_pt`` process models step by step (the rules are those of
-:data:`snn_deploy.quantize.loihi2.spec.LOIHI2`), over a batch of samples at once. Per step, a numba kernel
-updates each group's ``[batch, neurons]`` state in one pass (:func:`_lif_step`) and another adds the weight
-columns of the spiking inputs (work proportional to spikes, not to synapses); the Python loop only runs
-over steps and processes. Step ``t`` (0-based; Lava's ``time_step`` is ``t + 1``) is, for every group:
+:data:`snn_deploy.quantize.loihi2.spec.LOIHI2`). Step ``t`` (0-based; Lava's ``time_step`` is ``t + 1``) is,
+for every group:
 
 .. math::
 
-    a_t &= \textstyle\sum_{\text{synapses}} \mathrm{ring}[t] \quad(\text{what was sent } 1 + d \text{ steps ago})\\
+    a_t &= \textstyle\sum_{\text{terms } k} \mathrm{shift}_{e_k}\big(W_k\, s^{\mathrm{src}(k)}_{t - 1 - d_k}\big)
+          \quad(\text{Dense delivers one step late, plus the term's delay } d_k)\\
     u_t &= \mathrm{wrap}_{24}\big(\mathrm{wrap}_{32}(\mathrm{trunc_0}(u_{t-1}(4096-du-1)/4096) + 64 a_t)\big)\\
-    v_t &= \mathrm{clip}_{\pm(2^{23}-1)}\big(\mathrm{trunc_0}(v_{t-1}(4096-dv)/4096) + u_t + b\big),\quad
+    v_t &= \mathrm{clip}_{\pm(2^{23}-1)}\big(\mathrm{trunc_0}(v_{t-1}(4096-dv)/4096) + u_t + b + c_t\big),\quad
     s_t = [v_t > \vartheta \cdot 64],\quad v_t \leftarrow 0 \text{ where } s_t
 
-and then every synapse sends ``(W s_t) << weight_exp`` (per delay bin) to ``ring[t + 1 + d]``. A coupled group
-(``CoupledLIF`` process) adds ``c_t = sat_24(floor(M v_{t-1} / 2^s))`` to ``v_t``'s sum (spec.py), computed
-from the previous step's ``v`` before the update. Input spikes
-are unary as Lava's Dense reads them (``s_in.astype(bool)``): several events of one unit in one step count
-once (counted in ``merged_input_events``). Wraps of ``u``, clips of ``v`` and saturated coupling terms are
-counted per population.
+where a *term* is one delay bin of one Lava Dense/DelayDense (its weights where the delay is ``d_k``) and
+``shift_e`` is ``<< e`` or the flooring ``>> -e``. A coupled group (``CoupledLIF`` process) adds
+``c_t = sat_24(floor(M v_{t-1} / 2^s))`` (:meth:`Loihi2Spec.coupling_term`), computed from the previous
+step's ``v`` before the update; other groups have ``c_t = 0``. Input spikes are unary as Lava's Dense reads
+them (``s_in.astype(bool)``): several events of one unit in one step count once (counted in
+``merged_input_events``). Wraps of ``u``, clips of ``v`` and saturated coupling terms are counted per
+population.
+
+How it runs (``benchmarks/bench_loihi2_scaling.py``, ``bench_bandwidth.py``): one compiled kernel
+(:func:`_run_samples`) runs whole samples, every step of every group, so no Python runs per step; samples are
+independent and the kernel releases the GIL, so a batch is split over one thread per core. Every synapse
+delivers at least one step late, so step ``t`` reads only spikes of steps ``< t``: recurrent and
+feed-forward graphs run alike. Work is proportional to synaptic events, not synapses: each step keeps the
+indices of the units that spiked (a ring as deep as the longest delay), and a term adds, per spiking input,
+its weight row (int16 mantissas into an int32 accumulator when that is exact, see :class:`_Terms`), or for
+weights with few non-zeros (unrolled convolutions) the row's non-zeros only. Parts of one projection that
+differ only in their non-negative ``weight_exp`` (the quantizer's excitatory / inhibitory split) are merged
+into one term, exactly: ``(S W_1) << e_1 + (S W_2) << e_2 = (S (W_1 2^{e_1 - e} + W_2 2^{e_2 - e})) << e``;
+with a negative exponent each part floors its own sum, so those stay separate, as in Lava.
 """
 from __future__ import annotations
 
@@ -28,74 +40,170 @@ import numba
 import numpy as np
 import scipy.sparse
 
-from snn_deploy.quantize.loihi2.deployment import Deployment, Synapse
+from snn_deploy.emulate.batching import over_batch
+from snn_deploy.quantize.loihi2.deployment import Deployment, LifGroup
 from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec
 
-#: synapse matrices with at most this fraction of non-zeros (and enough entries) are kept column-compressed
+#: terms with at most this fraction of non-zero weights (and enough entries) add only their non-zeros
 _SPARSE_DENSITY = 0.1
 _SPARSE_MIN_SIZE = 1 << 14
 
 
 @numba.njit(cache=True, nogil=True)
-def _add_dense_columns(spikes, weight_t, out):  # pragma: no cover - compiled
-    """``out[b, :] += weight_t[j, :]`` for every spike ``spikes[b, j]``."""
-    for b in range(spikes.shape[0]):
-        for j in range(spikes.shape[1]):
-            if spikes[b, j]:
-                for i in range(weight_t.shape[1]):
-                    out[b, i] += weight_t[j, i]
-
-
-@numba.njit(cache=True, nogil=True)
-def _add_sparse_columns(spikes, indptr, indices, data, out):  # pragma: no cover - compiled
-    """As :func:`_add_dense_columns` with the weights in compressed sparse columns."""
-    for b in range(spikes.shape[0]):
-        for j in range(spikes.shape[1]):
-            if spikes[b, j]:
-                for p in range(indptr[j], indptr[j + 1]):
-                    out[b, indices[p]] += data[p]
-
-
-@numba.njit(cache=True, nogil=True)
-def _lif_step(u, v, a_in, bias, drive, u_keep, v_keep, vth_scaled, decay_bits, act_shift, uv_half, v_limit,
-              channel_half, spikes):  # pragma: no cover - compiled
-    """One step of Lava's fixed-point LIF on ``u``, ``v`` ``[batch, n]`` in place; returns (u wraps, v clips).
+def _lif_step(u, v, a_in, drive, u_keep, v_keep, vth_scaled, decay_bits, act_shift, uv_half, v_limit,
+              channel_half, spiked):  # pragma: no cover - compiled
+    """One step of Lava's fixed-point LIF on one group's ``u``, ``v`` in place; returns (u wraps, v clips).
 
     The rules and constants are :data:`LOIHI2`'s (``u_keep = 4096 - du - 1``, ``v_keep = 4096 - dv``,
     ``vth_scaled = vth << 6``); int32 sums wrap modulo ``2 * channel_half`` as numpy's int32 does in Lava.
-    ``drive`` ``[batch, n]`` is added to ``v`` with the bias: the coupling term of a ``CoupledLIF`` process
-    (zeros for Lava's LIF).
+    ``drive`` is the bias plus the coupling term (module docstring). Branch-free, so it compiles to SIMD.
     """
+    channel_mask = 2 * channel_half - 1
     wraps = 0
     clips = 0
-    channel_mask = 2 * channel_half - 1
-    for b in range(u.shape[0]):
-        for i in range(u.shape[1]):
-            x = u[b, i] * u_keep
-            decayed = (-x >> decay_bits) * -1 if x < 0 else x >> decay_bits
-            cur = ((decayed + (a_in[b, i] << act_shift) + channel_half) & channel_mask) - channel_half
-            if cur > uv_half:
-                cur -= 2 * uv_half
-                wraps += 1
-            elif cur <= -uv_half:
-                cur += 2 * uv_half
-                wraps += 1
-            y = v[b, i] * v_keep
-            decayed = (-y >> decay_bits) * -1 if y < 0 else y >> decay_bits
-            volt = ((decayed + cur + bias[i] + drive[b, i] + channel_half) & channel_mask) - channel_half
-            if volt > v_limit:
-                volt = v_limit
-                clips += 1
-            elif volt < -v_limit:
-                volt = -v_limit
-                clips += 1
-            fire = volt > vth_scaled
-            if fire:
-                volt = 0
-            u[b, i] = cur
-            v[b, i] = volt
-            spikes[b, i] = fire
+    for i in range(u.size):
+        x = u[i] * u_keep
+        decayed = -(-x >> decay_bits) if x < 0 else x >> decay_bits
+        cur = ((decayed + (a_in[i] << act_shift) + channel_half) & channel_mask) - channel_half
+        up = cur > uv_half
+        down = cur <= -uv_half
+        cur = cur - 2 * uv_half if up else (cur + 2 * uv_half if down else cur)
+        y = v[i] * v_keep
+        decayed = -(-y >> decay_bits) if y < 0 else y >> decay_bits
+        volt = ((decayed + cur + drive[i] + channel_half) & channel_mask) - channel_half
+        high = volt > v_limit
+        low = volt < -v_limit
+        volt = v_limit if high else (-v_limit if low else volt)
+        fire = volt > vth_scaled
+        wraps += up | down
+        clips += high | low
+        u[i] = cur
+        v[i] = 0 if fire else volt
+        spiked[i] = fire
     return wraps, clips
+
+
+@numba.njit(cache=True, nogil=True)
+def _add_rows(spiking, dense_rows, acc):  # pragma: no cover - compiled
+    """``acc += dense_rows[j]`` for every ``j`` in ``spiking`` (``dense_rows`` flat ``[in, len(acc)]``)."""
+    n_out = acc.size
+    for j in spiking:
+        row = dense_rows[j * n_out:(j + 1) * n_out]
+        for i in range(n_out):
+            acc[i] += row[i]
+
+
+@numba.njit(cache=True, nogil=True)
+def _add_sparse_rows(spiking, ptr, index, value, acc):  # pragma: no cover - compiled
+    """As :func:`_add_rows` with the rows compressed: row ``j`` is ``value[ptr[j]:ptr[j + 1]]`` at ``index``."""
+    for j in spiking:
+        for q in range(ptr[j], ptr[j + 1]):
+            acc[index[q]] += value[q]
+
+
+@numba.njit(cache=True, nogil=True)
+def _coupling_drive(v, mant, shift, bias, v_limit, drive):  # pragma: no cover - compiled
+    """``drive = bias + sat_24(floor(M v / 2^shift))`` (:meth:`Loihi2Spec.coupling_term`); returns the saturations."""
+    n = v.size
+    saturated = 0
+    for i in range(n):
+        total = np.int64(0)
+        for j in range(n):
+            total += mant[i * n + j] * v[j]
+        term = total >> shift
+        if term > v_limit or term < -v_limit:
+            saturated += 1
+            term = v_limit if term > 0 else -v_limit
+        drive[i] = bias[i] + term
+    return saturated
+
+
+@numba.njit(cache=True, nogil=True)
+def _run_samples(x_in, group_start, group_params, bias, coupling, rec_index, term_params, dense, sparse_ptr,
+                 sparse_index, sparse_value, acc_proto, ring_depth, arithmetic, out_spikes, out_u, out_v,
+                 counts):  # pragma: no cover - compiled
+    """Run every sample of ``x_in`` (bool ``[batch, steps, units]``) through the packed network (:class:`_Network`).
+
+    Writes spikes (and, when ``out_u`` has columns, ``u`` and ``v``) of recorded neurons to column
+    ``rec_index[i]`` of ``out_*`` ``[batch, steps, recorded]``, and per sample and group the u wraps, v
+    clips and coupling saturations to ``counts`` ``[batch, groups, 3]``.
+    """
+    decay_bits, act_shift, uv_half, v_limit, channel_half = arithmetic
+    batch, steps, units = x_in.shape
+    n_groups = group_start.size - 1
+    n_neurons = group_start[n_groups]
+    record_state = out_u.shape[2] > 0
+    u = np.zeros(n_neurons, np.int64)
+    v = np.zeros(n_neurons, np.int64)
+    drive = np.zeros(n_neurons, np.int64)
+    a_in = np.zeros(n_neurons, np.int64)
+    acc = np.zeros_like(acc_proto)
+    spiked = np.zeros(acc_proto.size, np.bool_)
+    # the units that spiked in the last ring_depth steps: source k's are ring[slot, source_start[k]:][:count]
+    source_start = np.append(group_start[:-1], n_neurons)
+    ring = np.zeros((ring_depth, n_neurons + units), np.int32)
+    ring_count = np.zeros((ring_depth, n_groups + 1), np.int64)
+    for b in range(batch):
+        u[:] = 0
+        v[:] = 0
+        ring_count[:] = 0
+        for t in range(steps):
+            slot = t % ring_depth
+            spiking = np.flatnonzero(x_in[b, t])
+            ring[slot, n_neurons:n_neurons + spiking.size] = spiking
+            ring_count[slot, n_groups] = spiking.size
+            # synaptic input: what every term's source sent 1 + delay steps ago
+            a_in[:] = 0
+            for k in range(term_params.shape[0]):
+                source, target, delay, weight_exp, dense_start, sparse_start = term_params[k]
+                if t - 1 - delay < 0:
+                    continue
+                row_slot = (t - 1 - delay) % ring_depth
+                count = ring_count[row_slot, source]
+                if count == 0:
+                    continue
+                sent = ring[row_slot, source_start[source]:source_start[source] + count]
+                lo, hi = group_start[target], group_start[target + 1]
+                term = acc[:hi - lo]
+                term[:] = 0
+                if dense_start >= 0:
+                    _add_rows(sent, dense[dense_start:], term)
+                else:
+                    _add_sparse_rows(sent, sparse_ptr[sparse_start:], sparse_index, sparse_value, term)
+                a_target = a_in[lo:hi]
+                for i in range(hi - lo):
+                    total = np.int64(term[i])
+                    a_target[i] += total << weight_exp if weight_exp > 0 else total >> -weight_exp
+            # neurons, group by group
+            for g in range(n_groups):
+                u_keep, v_keep, vth_scaled, reset_interval, reset_offset, coupling_start, coupling_shift = \
+                    group_params[g]
+                lo, hi = group_start[g], group_start[g + 1]
+                u_g, v_g, a_g, drive_g, rec_g = u[lo:hi], v[lo:hi], a_in[lo:hi], drive[lo:hi], rec_index[lo:hi]
+                if reset_interval > 0 and (t + 1) % reset_interval == reset_offset:
+                    u_g[:] = 0
+                    v_g[:] = 0
+                if coupling_start >= 0:  # from the previous step's v, before this step's update
+                    counts[b, g, 2] += _coupling_drive(v_g, coupling[coupling_start:], coupling_shift, bias[lo:hi],
+                                                       v_limit, drive_g)
+                else:
+                    drive_g[:] = bias[lo:hi]
+                n_wraps, n_clips = _lif_step(u_g, v_g, a_g, drive_g, u_keep, v_keep, vth_scaled, decay_bits,
+                                             act_shift, uv_half, v_limit, channel_half, spiked[:hi - lo])
+                counts[b, g, 0] += n_wraps
+                counts[b, g, 1] += n_clips
+                fired = ring[slot, lo:hi]
+                n_fired = 0
+                for i in range(hi - lo):
+                    if spiked[i]:
+                        fired[n_fired] = i
+                        n_fired += 1
+                    if rec_g[i] >= 0:
+                        out_spikes[b, t, rec_g[i]] = spiked[i]
+                        if record_state:
+                            out_u[b, t, rec_g[i]] = u_g[i]
+                            out_v[b, t, rec_g[i]] = v_g[i]
+                ring_count[slot, g] = n_fired
 
 
 @dataclass
@@ -111,57 +219,116 @@ class EmulationResult:
     merged_input_events: int = 0
 
 
-class _Matrix:
-    """``spikes -> W spikes`` for a batch of spikes (bool ``[batch, in]``), exactly.
+def _smallest_int(low: int, high: int) -> type:
+    """The narrowest of int16, int32, int64 that holds ``low..high``."""
+    for dtype in (np.int16, np.int32):
+        if np.iinfo(dtype).min <= low and high <= np.iinfo(dtype).max:
+            return dtype
+    return np.int64
 
-    Spikes are sparse: a compiled loop adds the weight columns of the active inputs (work ``spikes x out``,
-    not ``in x out``); weights that are mostly zero (unrolled convolutions) are kept column-compressed. Sums
-    are int32 when no row of ``|W|`` adds up to ``2**31`` (twice the SIMD lanes of int64), else int64.
+
+def _delay_bins(weight: np.ndarray, delay: np.ndarray | None):
+    """``(d, weight where delay == d)`` for every delay ``d`` whose weights are not all zero."""
+    if delay is None:
+        yield 0, weight
+        return
+    for d in np.unique(delay):
+        binned = np.where(delay == d, weight, 0)
+        if binned.any():
+            yield int(d), binned
+
+
+class _Terms:
+    """Every term (one delay bin of one Dense) as the kernel reads it: a parameter row and packed weights.
+
+    A term's weights are ``[in, out]`` rows, dense or (few non-zeros) compressed by input. Any sum of a row's
+    subset of weights fits the accumulator: int32 when no output's ``sum |w|`` reaches ``2**31`` (8-bit
+    mantissas: fewer than ``2**23`` inputs), else int64; the mantissas are stored as int16 when they fit.
     """
 
-    def __init__(self, weight: np.ndarray) -> None:
-        self.n_out = weight.shape[0]
-        self.dtype = np.int32 if np.abs(weight).sum(axis=1).max(initial=0) < 2**31 else np.int64
-        if weight.size >= _SPARSE_MIN_SIZE and np.count_nonzero(weight) <= _SPARSE_DENSITY * weight.size:
-            csc = scipy.sparse.csc_matrix(weight.astype(self.dtype))
-            self._sparse = (csc.indptr.astype(np.int64), csc.indices.astype(np.int64), csc.data)
-            self._dense_t = None
-        else:
-            self._sparse = None
-            self._dense_t = np.ascontiguousarray(weight.T.astype(self.dtype))
+    def __init__(self, deployment: Deployment, source_index: dict[str, int], spec: Loihi2Spec) -> None:
+        merged: dict[tuple[int, int, int, int], tuple[np.ndarray, int]] = {}  # (source, target, delay, tag) -> W, exp
+        for k, synapse in enumerate(deployment.synapses):
+            weight = spec.effective_weights(synapse.weight, spec.sign_mode(synapse.weight), synapse.num_weight_bits)
+            for delay, binned in _delay_bins(weight, synapse.delay):
+                exp = synapse.weight_exp  # a negative one floors each part's own sum: never merged
+                key = (source_index[synapse.source], source_index[synapse.target], delay, -1 - k if exp < 0 else 0)
+                if key in merged:
+                    previous, previous_exp = merged[key]
+                    exp = min(exp, previous_exp)
+                    binned = (previous << (previous_exp - exp)) + (binned << (synapse.weight_exp - exp))
+                merged[key] = (binned, exp)
+        weights = [w for w, _ in merged.values()]
+        bound = max((int(np.abs(w).sum(axis=1).max()) for w in weights), default=0)
+        self.acc_dtype = np.int32 if bound < 2**31 else np.int64
+        value_dtype = _smallest_int(min((int(w.min()) for w in weights), default=0),
+                                    max((int(w.max()) for w in weights), default=0))
+        dense, ptrs, indices, values, params = [], [], [], [], []
+        dense_size = sparse_size = ptr_size = 0
+        for (source, target, delay, _), (weight, exp) in merged.items():
+            if weight.size >= _SPARSE_MIN_SIZE and np.count_nonzero(weight) <= _SPARSE_DENSITY * weight.size:
+                by_input = scipy.sparse.csr_matrix(weight.T)
+                ptrs.append(by_input.indptr.astype(np.int64) + sparse_size)
+                indices.append(by_input.indices.astype(np.int32))
+                values.append(by_input.data.astype(value_dtype))
+                params.append((source, target, delay, exp, -1, ptr_size))
+                sparse_size += by_input.nnz
+                ptr_size += by_input.indptr.size
+            else:
+                dense.append(weight.T.astype(value_dtype).reshape(-1))
+                params.append((source, target, delay, exp, dense_size, -1))
+                dense_size += weight.size
+        self.params = np.array(params, np.int64).reshape(-1, 6)
+        self.dense = np.concatenate(dense) if dense else np.zeros(0, value_dtype)
+        self.sparse_ptr = np.concatenate(ptrs) if ptrs else np.zeros(0, np.int64)
+        self.sparse_index = np.concatenate(indices) if indices else np.zeros(0, np.int32)
+        self.sparse_value = np.concatenate(values) if values else np.zeros(0, value_dtype)
+        self.ring_depth = int(self.params[:, 2].max(initial=0)) + 2
 
-    def __call__(self, spikes: np.ndarray) -> np.ndarray:
-        out = np.zeros((spikes.shape[0], self.n_out), self.dtype)
-        if self._sparse is None:
-            _add_dense_columns(spikes, self._dense_t, out)
-        else:
-            _add_sparse_columns(spikes, *self._sparse, out)
-        return out.astype(np.int64, copy=False)
+
+class _Network:
+    """A deployment packed into flat arrays for :func:`_run_samples`: groups, neurons, terms, record layout."""
+
+    def __init__(self, deployment: Deployment, recorded: tuple[str, ...], spec: Loihi2Spec) -> None:
+        groups = deployment.groups
+        self.group_start = np.cumsum([0] + [g.size for g in groups]).astype(np.int64)
+        source_index = {g.name: k for k, g in enumerate(groups)} | {deployment.input_name: len(groups)}
+        coupling, coupling_size, params = [], 0, []
+        for g in groups:
+            coupling_start = -1
+            if g.coupling is not None:
+                coupling.append(g.coupling.reshape(-1))
+                coupling_start, coupling_size = coupling_size, coupling_size + g.coupling.size
+            params.append((spec.decay_unity - g.du - spec.du_offset, spec.decay_unity - g.dv - spec.dv_offset,
+                           g.vth << spec.vth_shift, g.reset_interval, g.reset_offset, coupling_start,
+                           g.coupling_shift))
+        self.group_params = np.array(params, np.int64).reshape(-1, 7)
+        self.coupling = np.concatenate(coupling) if coupling else np.zeros(0, np.int64)
+        self.bias = np.concatenate([spec.effective_bias(g.bias_mant, g.bias_exp) for g in groups]).astype(np.int64)
+        # recorded neurons write to column population offset + index of the output arrays
+        self.rec_index = np.full(int(self.group_start[-1]), -1, np.int64)
+        self.record_offset: dict[str, int] = {}
+        for pop in recorded:
+            self.record_offset[pop] = sum(deployment.populations[p] for p in self.record_offset)
+        for g, lo in zip(groups, self.group_start):
+            if g.population in self.record_offset:
+                self.rec_index[lo:lo + g.size] = self.record_offset[g.population] + g.indices
+        self.record_units = sum(deployment.populations[p] for p in recorded)
+        self.terms = _Terms(deployment, source_index, spec)
+        self.arithmetic = (spec.decay_bits, spec.act_shift, spec.uv_half, spec.v_limit, 1 << (spec.channel_bits - 1))
+
+    def run(self, x_in: np.ndarray, out_spikes: np.ndarray, out_u: np.ndarray, out_v: np.ndarray,
+            counts: np.ndarray) -> None:
+        """:func:`_run_samples` on these samples (a slice of the batch)."""
+        terms = self.terms
+        _run_samples(x_in, self.group_start, self.group_params, self.bias, self.coupling, self.rec_index,
+                     terms.params, terms.dense, terms.sparse_ptr, terms.sparse_index, terms.sparse_value,
+                     np.zeros(int(np.diff(self.group_start).max(initial=0)), terms.acc_dtype), terms.ring_depth,
+                     self.arithmetic, out_spikes, out_u, out_v, counts)
 
 
-class _Connection:
-    """One Lava Dense/DelayDense: effective weights split by delay, and its ring of in-flight input."""
-
-    def __init__(self, synapse: Synapse, batch: int, spec: Loihi2Spec) -> None:
-        mode = spec.sign_mode(synapse.weight)
-        weight = spec.effective_weights(synapse.weight, mode, synapse.num_weight_bits)
-        delay = synapse.delay if synapse.delay is not None else np.zeros(weight.shape, np.int64)
-        self.bins = [(int(d), _Matrix(np.where(delay == d, weight, 0))) for d in np.unique(delay)]
-        self.weight_exp = synapse.weight_exp
-        self.ring = np.zeros((int(delay.max()) + 2, batch, weight.shape[0]), dtype=np.int64)
-
-    def send(self, spikes: np.ndarray, t: int, spec: Loihi2Spec) -> None:
-        if not spikes.any():
-            return
-        slots = self.ring.shape[0]
-        for delay, matrix in self.bins:
-            self.ring[(t + 1 + delay) % slots] += spec.shift_by_exp(matrix(spikes), self.weight_exp)
-
-    def receive(self, t: int) -> np.ndarray:
-        slot = t % self.ring.shape[0]
-        value = self.ring[slot].copy()
-        self.ring[slot] = 0
-        return value
+def _population_counts(groups: tuple[LifGroup, ...], per_group: np.ndarray, populations) -> dict[str, int]:
+    return {pop: int(sum(n for g, n in zip(groups, per_group) if g.population == pop)) for pop in populations}
 
 
 def emulate(
@@ -181,69 +348,25 @@ def emulate(
     if units != deployment.input_units:
         raise ValueError(f"input has {units} units, the deployment expects {deployment.input_units}")
     recorded = tuple(deployment.populations) if record is None else tuple(record)
-    x_in = input_spikes > 0
+    network = _Network(deployment, recorded, spec)
+    x_in = np.ascontiguousarray(input_spikes > 0)
+    state_units = network.record_units if record_state else 0
+    out_spikes = np.zeros((batch, steps, network.record_units), np.uint8)
+    out_u = np.zeros((batch, steps, state_units), np.int64)
+    out_v = np.zeros((batch, steps, state_units), np.int64)
+    counts = np.zeros((batch, len(deployment.groups), 3), np.int64)
 
-    connections = [_Connection(s, batch, spec) for s in deployment.synapses]
-    incoming = {g.name: [c for c, s in zip(connections, deployment.synapses) if s.target == g.name]
-                for g in deployment.groups}
-    outgoing = {name: [c for c, s in zip(connections, deployment.synapses) if s.source == name]
-                for name in [deployment.input_name, *(g.name for g in deployment.groups)]}
-
-    u = {g.name: np.zeros((batch, g.size), np.int64) for g in deployment.groups}
-    v = {g.name: np.zeros((batch, g.size), np.int64) for g in deployment.groups}
-    bias = {g.name: spec.effective_bias(g.bias_mant, g.bias_exp) for g in deployment.groups}
-    keep = [g for g in deployment.groups if g.population in recorded]
-    out_spikes = {g.name: np.zeros((batch, steps, g.size), np.uint8) for g in keep}
-    out_u = {g.name: np.zeros((batch, steps, g.size), np.int64) for g in keep} if record_state else {}
-    out_v = {g.name: np.zeros((batch, steps, g.size), np.int64) for g in keep} if record_state else {}
-    wraps = {g.name: 0 for g in deployment.groups}
-    clips = {g.name: 0 for g in deployment.groups}
-    coupling_saturations = {g.name: 0 for g in deployment.groups}
-    no_drive = {g.name: np.zeros((batch, g.size), np.int64) for g in deployment.groups}
-
-    for t in range(steps):
-        time_step = t + 1
-        fired: dict[str, np.ndarray] = {deployment.input_name: x_in[:, t]}
-        for g in deployment.groups:
-            a_in = sum((c.receive(t) for c in incoming[g.name]), np.zeros((batch, g.size), np.int64))
-            if g.reset_interval and time_step % g.reset_interval == g.reset_offset:
-                u[g.name][:] = 0
-                v[g.name][:] = 0
-            spiking = np.empty((batch, g.size), np.bool_)
-            drive = no_drive[g.name]
-            if g.coupling is not None:  # from the previous step's v, before this step's update
-                drive, saturated = spec.coupling_term(v[g.name], g.coupling, g.coupling_shift)
-                coupling_saturations[g.name] += saturated
-            n_wraps, n_clips = _lif_step(
-                u[g.name], v[g.name], a_in, bias[g.name], drive, spec.decay_unity - g.du - spec.du_offset,
-                spec.decay_unity - g.dv - spec.dv_offset, g.vth << spec.vth_shift, spec.decay_bits, spec.act_shift,
-                spec.uv_half, spec.v_limit, 1 << (spec.channel_bits - 1), spiking,
-            )
-            wraps[g.name] += n_wraps
-            clips[g.name] += n_clips
-            fired[g.name] = spiking
-            if g.name in out_spikes:
-                out_spikes[g.name][:, t] = spiking
-                if record_state:
-                    out_u[g.name][:, t] = u[g.name]
-                    out_v[g.name][:, t] = v[g.name]
-        for name, sending in outgoing.items():
-            for connection in sending:
-                connection.send(fired[name], t, spec)
+    over_batch(batch, lambda s: network.run(x_in[s], out_spikes[s], out_u[s], out_v[s], counts[s]))
 
     result = EmulationResult(spikes={}, merged_input_events=int(np.count_nonzero(input_spikes > 1)))
-    for pop in recorded:
-        size = deployment.populations[pop]
-        members = [g for g in keep if g.population == pop]
-        for target, source in ((result.spikes, out_spikes), (result.u, out_u), (result.v, out_v)):
-            if source:
-                full = np.zeros((batch, steps, size), source[members[0].name].dtype)
-                for g in members:
-                    full[:, :, g.indices] = source[g.name]
-                target[pop] = full
-    for pop in deployment.populations:
-        members = [g for g in deployment.groups if g.population == pop]
-        result.u_wraps[pop] = sum(wraps[g.name] for g in members)
-        result.v_clips[pop] = sum(clips[g.name] for g in members)
-        result.coupling_saturations[pop] = sum(coupling_saturations[g.name] for g in members)
+    for pop, offset in network.record_offset.items():
+        columns = slice(offset, offset + deployment.populations[pop])
+        result.spikes[pop] = np.ascontiguousarray(out_spikes[:, :, columns])
+        if record_state:
+            result.u[pop] = np.ascontiguousarray(out_u[:, :, columns])
+            result.v[pop] = np.ascontiguousarray(out_v[:, :, columns])
+    per_group = counts.sum(axis=0)
+    result.u_wraps = _population_counts(deployment.groups, per_group[:, 0], deployment.populations)
+    result.v_clips = _population_counts(deployment.groups, per_group[:, 1], deployment.populations)
+    result.coupling_saturations = _population_counts(deployment.groups, per_group[:, 2], deployment.populations)
     return result

@@ -1,25 +1,40 @@
-r"""Bit-accurate integer emulation of a :class:`SpeckDeployment`, batched over samples and time steps.
+r"""Bit-accurate integer emulation of a :class:`SpeckDeployment`, batched over samples.
 
 Layer after layer, as sinabs's ``nn.Sequential`` forward does (a spike of layer 1 at step ``t`` drives
-layer 2 at step ``t``): the conv of all ``batch x steps`` input frames at once (integers, exactly: see
-:func:`conv2d`), then the IAF recursion over steps, per neuron (:mod:`snn_deploy.quantize.speck.spec`)::
+layer 2 at step ``t``): per frame (one sample's step) the conv of the layer's input spike counts plus the
+bias (:func:`conv2d`), then the IAF update of every neuron (:mod:`snn_deploy.quantize.speck.spec`)::
 
     v += u_t;  n_t = floor(v / threshold) if v > 0 else 0;  v -= n_t threshold  (or v = 0 where n_t > 0);
     v = max(v, min_v_mem)
 
-with ``u_t`` the conv output plus bias, then sum pooling of the spike counts. The state is kept in int64;
-how often ``v + u_t`` leaves the 16-bit range is counted per layer (``state_overflow``): sinabs does not
-model that overflow, the chip's 16-bit state would.
+with ``u_t`` the conv output plus bias, then sum pooling of the spike counts (:func:`sum_pool`) into the
+next layer's input. Everything is exact integer arithmetic: the state and the conv sums are int64 (the
+8-bit weights times counts below ``2^31`` cannot overflow them). How often ``v + u_t`` leaves the 16-bit
+range is counted per layer (``state_overflow``): sinabs does not model that overflow, the chip's 16-bit
+state would.
+
+How it runs (``benchmarks/bench_speck_vs_sinabs.py``): the conv is event driven, as the chip is: each
+non-zero input count adds ``count x`` the kernel column of every output position it reaches (work
+proportional to input spikes x features x kernel area, not to positions x kernel size, and no float
+rounding to bound). One compiled kernel (:func:`_run_layer`) runs a layer's conv and IAF frame by frame
+over a sample's steps, with the state in cache and no ``u`` array unless it is recorded; samples run on
+one thread per core (:func:`snn_deploy.emulate.batching.over_batch`).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
-import torch
 
+from snn_deploy.emulate.batching import over_batch
+from snn_deploy.errors import ModelFormatError, UnsupportedError
+from snn_deploy.ir.shapes import conv2d_output_hw
 from snn_deploy.quantize.speck.deployment import SpeckDeployment, SpeckLayer
 from snn_deploy.quantize.speck.spec import SPECK
+
+#: the types spike counts (per neuron and step) are stored in, narrowest first
+SPIKE_DTYPES = (np.uint8, np.int16, np.int32)
 
 
 @dataclass(frozen=True)
@@ -32,26 +47,119 @@ class LayerTrace:
     state_overflow: int
 
 
+@numba.njit(cache=True, nogil=True)
+def _conv_frame(frame, kernel, stride_y, stride_x, pad_y, pad_x, u):  # pragma: no cover - compiled
+    """``u[:, oy, ox] += sum_{c, ky, kx} frame[c, y, x] kernel[c, ky, kx, :]`` with ``y = oy s_y - p_y + ky``.
+
+    PyTorch's ``conv2d`` (cross-correlation, zero padding) of one ``[c, h, w]`` frame, scattered from the
+    non-zero inputs: input ``(y, x)`` reaches the outputs ``oy`` with ``0 <= y + p_y - oy s_y < k_h``.
+    ``kernel`` is the weight as ``[c, k_h, k_w, f]``, ``u`` is ``[f, h_out, w_out]``.
+    """
+    channels, height, width = frame.shape
+    k_h, k_w = kernel.shape[1], kernel.shape[2]
+    features, h_out, w_out = u.shape
+    for c in range(channels):
+        for y in range(height):
+            oy_first = max(0, -((k_h - 1 - y - pad_y) // stride_y))  # ceil((y + p - k + 1) / s)
+            oy_last = min(h_out - 1, (y + pad_y) // stride_y)
+            for x in range(width):
+                count = np.int64(frame[c, y, x])
+                if count == 0:
+                    continue
+                ox_first = max(0, -((k_w - 1 - x - pad_x) // stride_x))
+                ox_last = min(w_out - 1, (x + pad_x) // stride_x)
+                for oy in range(oy_first, oy_last + 1):
+                    ky = y + pad_y - oy * stride_y
+                    for ox in range(ox_first, ox_last + 1):
+                        column = kernel[c, ky, x + pad_x - ox * stride_x]
+                        for f in range(features):
+                            u[f, oy, ox] += count * column[f]
+
+
+@numba.njit(cache=True, nogil=True)
+def _iaf_frame(v, u, threshold, min_v_mem, subtract, state_low, state_high, spikes):  # pragma: no cover
+    """One IAF step (module docstring) of the neurons ``v`` given input ``u`` (1-d), in place.
+
+    Writes the spike counts to ``spikes``; returns (how many ``v + u`` left ``[state_low, state_high]``,
+    the largest count).
+    """
+    overflow = 0
+    largest = 0
+    for i in range(v.size):
+        value = v[i] + u[i]
+        overflow += (value < state_low) | (value > state_high)
+        count = value // threshold if value > 0 and value >= threshold else 0
+        if count > 0:
+            value = value - count * threshold if subtract else 0
+        v[i] = max(value, min_v_mem)
+        spikes[i] = count
+        largest = max(largest, count)
+    return overflow, largest
+
+
+@numba.njit(cache=True, nogil=True)
+def _run_layer(frames, kernel, stride, padding, bias, threshold, min_v_mem, subtract, state_range, pool, spikes,
+               pooled, v_record, u_record, stats):  # pragma: no cover - compiled
+    """Conv, IAF and sum pooling of every frame of ``frames`` ``[batch, steps, c, h, w]`` (counts), per sample.
+
+    Writes ``spikes`` ``[batch, steps, f, h_out, w_out]``, their ``pool x pool`` sums to ``pooled``, and
+    when ``v_record`` has steps ``v`` and ``u`` like ``spikes``; ``stats[b]`` is sample ``b``'s (state
+    overflows, largest spike count).
+    """
+    batch, steps = frames.shape[:2]
+    features, h_out, w_out = spikes.shape[2:]
+    record_state = v_record.shape[1] > 0
+    v = np.zeros(features * h_out * w_out, np.int64)
+    u = np.zeros((features, h_out, w_out), np.int64)
+    counts = np.zeros((features, h_out, w_out), np.int64)
+    for b in range(batch):
+        v[:] = 0
+        for t in range(steps):
+            for f in range(features):
+                u[f] = bias[f]
+            _conv_frame(frames[b, t], kernel, stride[0], stride[1], padding[0], padding[1], u)
+            overflow, largest = _iaf_frame(v, u.ravel(), threshold, min_v_mem, subtract, state_range[0],
+                                           state_range[1], counts.ravel())
+            stats[b, 0] += overflow
+            stats[b, 1] = max(stats[b, 1], largest)
+            spikes[b, t] = counts
+            out = pooled[b, t]
+            for f in range(features):
+                for y in range(out.shape[1]):
+                    for x in range(out.shape[2]):
+                        total = 0
+                        for dy in range(pool):
+                            for dx in range(pool):
+                                total += counts[f, y * pool + dy, x * pool + dx]
+                        out[f, y, x] = total
+            if record_state:
+                v_record[b, t] = v.reshape(features, h_out, w_out)
+                u_record[b, t] = u
+
+
+@numba.njit(cache=True, nogil=True)
+def _conv_frames(frames, kernel, stride, padding, out):  # pragma: no cover - compiled
+    for n in range(frames.shape[0]):
+        _conv_frame(frames[n], kernel, stride[0], stride[1], padding[0], padding[1], out[n])
+
+
+def _kernel(weight: np.ndarray) -> np.ndarray:
+    """``[f, c, k_h, k_w]`` integer weights as the ``[c, k_h, k_w, f]`` columns :func:`_conv_frame` adds."""
+    return np.ascontiguousarray(np.asarray(weight, np.int64).transpose(1, 2, 3, 0))
+
+
 def conv2d(frames: np.ndarray, weight: np.ndarray, stride: tuple[int, int], padding: tuple[int, int]
            ) -> np.ndarray:
     """``[n, c, h, w] * [f, c, k, k] -> [n, f, ho, wo]`` integer cross-correlation (PyTorch's ``conv2d``), exact.
 
-    A kernel covering the whole unpadded input (a Dense) is a float64 matrix product (exact below
-    :math:`2^{53}`). Other convs run in torch on the CPU (2-6x faster than a numpy im2col product on
-    cnn_sinabs.nir, see ``benchmarks/bench_speck_vs_sinabs.py``): in float32 when every partial sum is
-    provably below :math:`2^{24}` (``max_f sum |w_f| * max |x|``), else in float64.
+    Event driven (:func:`_conv_frame`), in int64.
     """
-    n = len(frames)
-    f = len(weight)
-    if frames.shape[2:] == weight.shape[2:] and tuple(padding) == (0, 0):
-        product = frames.reshape(n, -1).astype(np.float64) @ weight.reshape(f, -1).T.astype(np.float64)
-        return product.astype(np.int64).reshape(n, f, 1, 1)
-    bound = float(np.abs(weight).reshape(f, -1).sum(axis=1).max()) * float(np.abs(frames).max(initial=0))
-    dtype = torch.float32 if bound < 2**24 else torch.float64
-    out = torch.nn.functional.conv2d(torch.from_numpy(np.ascontiguousarray(frames)).to(dtype),
-                                     torch.from_numpy(np.ascontiguousarray(weight)).to(dtype),
-                                     stride=tuple(stride), padding=tuple(padding))
-    return out.numpy().astype(np.int64)
+    f, _, k_h, k_w = weight.shape
+    h_out, w_out = conv2d_output_hw(frames.shape[2:], (k_h, k_w), stride, padding)
+    out = np.zeros((len(frames), f, h_out, w_out), np.int64)
+    _conv_frames(np.ascontiguousarray(frames), _kernel(weight), tuple(map(int, stride)), tuple(map(int, padding)),
+                 out)
+    return out
 
 
 def sum_pool(frames: np.ndarray, k: int) -> np.ndarray:
@@ -64,25 +172,53 @@ def sum_pool(frames: np.ndarray, k: int) -> np.ndarray:
 
 
 def iaf(u: np.ndarray, layer: SpeckLayer, record_state: bool) -> LayerTrace:
-    """The IAF recursion (module docstring) over axis 1 of ``u`` (``[batch, steps, ...]`` int64)."""
-    lo, hi = SPECK.state_range
-    v = np.zeros(u.shape[:1] + u.shape[2:], dtype=np.int64)
-    spikes = np.zeros(u.shape, dtype=np.int64)
-    vs = np.zeros(u.shape, dtype=np.int64) if record_state else None
+    """The IAF recursion (module docstring) over axis 1 of ``u`` (``[batch, steps, ...]`` integers)."""
+    flat = np.asarray(u, np.int64).reshape(u.shape[0], u.shape[1], -1)
+    v = np.zeros(flat.shape[2], np.int64)
+    spikes = np.zeros(flat.shape, np.int64)
+    vs = np.zeros(flat.shape, np.int64) if record_state else None
     overflow = 0
-    for t in range(u.shape[1]):
-        v += u[:, t]
-        overflow += int(np.count_nonzero((v < lo) | (v > hi)))
-        n = np.where(v > 0, v // layer.threshold, 0)
-        if layer.reset == "subtract":
-            v -= n * layer.threshold
-        else:
-            v[n > 0] = 0
-        np.maximum(v, layer.min_v_mem, out=v)
-        spikes[:, t] = n
-        if vs is not None:
-            vs[:, t] = v
-    return LayerTrace(spikes, vs, u if record_state else None, overflow)
+    for b in range(flat.shape[0]):
+        v[:] = 0
+        for t in range(flat.shape[1]):
+            overflow += _iaf_frame(v, flat[b, t], layer.threshold, layer.min_v_mem, layer.reset == "subtract",
+                                   *SPECK.state_range, spikes[b, t])[0]
+            if vs is not None:
+                vs[b, t] = v
+    return LayerTrace(spikes.reshape(u.shape), None if vs is None else vs.reshape(u.shape),
+                      u if record_state else None, overflow)
+
+
+def _layer_trace(layer: SpeckLayer, frames: np.ndarray, record_state: bool) -> tuple[LayerTrace, np.ndarray]:
+    """Run one layer on its input counts ``frames`` ``[batch, steps, c, h, w]``.
+
+    Returns its trace and its pooled spike counts (the next layer's input; the spikes themselves when it does
+    not pool). Counts are kept in the narrowest of :data:`SPIKE_DTYPES` that holds them: the layer is run again
+    with a wider type when one step's count does not fit.
+    """
+    if layer.threshold < 1:
+        raise ModelFormatError(f"speck layer '{layer.population}': threshold {layer.threshold} < 1")
+    batch, steps = frames.shape[:2]
+    f, h, w = layer.neuron_shape
+    kernel = _kernel(layer.weight)
+    bias = np.asarray(layer.bias, np.int64)
+    stride, padding = tuple(map(int, layer.stride)), tuple(map(int, layer.padding))
+    v = np.empty((batch, steps, f, h, w) if record_state else (batch, 0, 0, 0, 0), np.int64)
+    u = np.empty_like(v)
+    for dtype in SPIKE_DTYPES:
+        spikes = np.empty((batch, steps, f, h, w), dtype)
+        pooled = spikes if layer.pool == 1 else np.empty((batch, steps, f, h // layer.pool, w // layer.pool),
+                                                         np.int32)
+        stats = np.zeros((batch, 2), np.int64)
+        over_batch(batch, lambda s: _run_layer(
+            frames[s], kernel, stride, padding, bias, layer.threshold, layer.min_v_mem, layer.reset == "subtract",
+            SPECK.state_range, layer.pool, spikes[s], pooled[s], v[s], u[s], stats[s]))
+        largest = int(stats[:, 1].max(initial=0))
+        if largest <= np.iinfo(dtype).max:
+            trace = LayerTrace(spikes, v if record_state else None, u if record_state else None,
+                               int(stats[:, 0].sum()))
+            return trace, pooled
+    raise UnsupportedError(f"speck layer '{layer.population}': {largest} spikes of one neuron in one step")
 
 
 def emulate(deployment: SpeckDeployment, raster: np.ndarray, record_state: bool = False) -> dict[str, LayerTrace]:
@@ -91,12 +227,9 @@ def emulate(deployment: SpeckDeployment, raster: np.ndarray, record_state: bool 
     Returns each population's :class:`LayerTrace`, in layer order.
     """
     batch, steps, _ = raster.shape
-    frames = np.asarray(raster, dtype=np.int64).reshape(batch * steps, *deployment.input_shape)
+    frames = np.ascontiguousarray(raster).reshape(batch, steps, *deployment.input_shape)
     traces: dict[str, LayerTrace] = {}
     for layer in deployment.layers:
-        frames = frames.reshape(batch * steps, *layer.in_shape)
-        u = conv2d(frames, layer.weight, layer.stride, layer.padding) + layer.bias[None, :, None, None]
-        trace = iaf(u.reshape(batch, steps, *layer.neuron_shape), layer, record_state)
-        traces[layer.population] = trace
-        frames = sum_pool(trace.spikes.reshape(batch * steps, *layer.neuron_shape), layer.pool)
+        traces[layer.population], frames = _layer_trace(layer, frames.reshape(batch, steps, *layer.in_shape),
+                                                        record_state)
     return traces
