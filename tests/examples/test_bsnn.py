@@ -2,7 +2,6 @@
 dt on the accumulator's leak (bit-exact with Lava all the same) and passes at the suggested step."""
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
 
@@ -11,19 +10,13 @@ import pytest
 from snn_deploy.ir.io import load
 from snn_deploy.ir.nodes import nodes_equal
 from tests.conftest import REPO
+from tests.examples.scripts import load_example
 
 SCRIPT = REPO / "examples" / "bsnn" / "run.py"
 
 
-def _example():
-    spec = importlib.util.spec_from_file_location("bsnn_example", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_committed_model_is_the_constructed_one():
-    built, committed = _example().build_graph(), load(SCRIPT.parent / "model.onnx")
+    built, committed = load_example("bsnn").build_graph(), load(SCRIPT.parent / "model.onnx")
     assert built.edges == committed.edges and built.metadata["dt_s"] == committed.metadata["dt_s"]
     assert all(nodes_equal(built.nodes[name], committed.nodes[name]) for name in built.nodes)
 
