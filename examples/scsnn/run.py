@@ -86,12 +86,12 @@ def build_graph(readout: dict | None = None):
                  edges=[("in", "fc"), ("fc", "hidden"), ("hidden", "out")], metadata=metadata)
 
 
-def reference_rates(graph, events) -> np.ndarray:
-    """``[batch, hidden]`` IFR read-out of the exact reference: window rates over :data:`WINDOW_S`."""
+def reference_rates(graph, events, window_s: tuple[float, float] = WINDOW_S) -> np.ndarray:
+    """``[batch, hidden]`` IFR read-out of the exact reference: window rates over ``window_s``."""
     from snn_deploy.reference.decoding import window_rate
     from snn_deploy.reference.simulator import simulate
 
-    return window_rate(simulate(graph, events, t_end_s=WINDOW_S[1], record="all")["hidden"], *WINDOW_S)
+    return window_rate(simulate(graph, events, t_end_s=window_s[1], record="all")["hidden"], *window_s)
 
 
 def fit_readout() -> dict:
@@ -106,7 +106,7 @@ def fit_readout() -> dict:
             "target": "sum of squares of the input", "train_points": TRAIN_POINTS}
 
 
-def deployed_rates(graph, events, work: Path) -> np.ndarray:
+def deployed_rates(graph, events, work: Path, window_s: tuple[float, float] = WINDOW_S) -> np.ndarray:
     """``[batch, hidden]`` window rates of the Loihi 2 deployment (bit-accurate emulator), step k at (k - L) dt."""
     from snn_deploy.backends import CompileOptions, backend_for_target, read_manifest
     from snn_deploy.check.equivalence import latency_of, raster_to_events
@@ -116,9 +116,9 @@ def deployed_rates(graph, events, work: Path) -> np.ndarray:
     backend.compile_model(graph, work / "artifact", CompileOptions())
     manifest = read_manifest(work / "artifact")
     latency = latency_of(manifest, "hidden")
-    steps = int(round(WINDOW_S[1] / DT_S)) + latency + 1
+    steps = int(round(window_s[1] / DT_S)) + latency + 1
     records, dt_s = backend.emulate_artifact(work / "artifact", events, steps=steps, record="hidden")
-    return window_rate(raster_to_events(records["hidden/spikes"], dt_s, latency), *WINDOW_S)
+    return window_rate(raster_to_events(records["hidden/spikes"], dt_s, latency), *window_s)
 
 
 def quality(prediction: np.ndarray, truth: np.ndarray) -> str:
@@ -135,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rebuild", action="store_true", help="Re-fit the read-out and rewrite model.onnx.")
     parser.add_argument("--samples", type=int, default=16, help="Test points.")
+    parser.add_argument("--duration", type=float, default=DURATION_S,
+                        help="Seconds per test input; the rates are read over [0.1 s, duration) (shorter: noisier).")
     parser.add_argument("--engine", choices=["lava", "none"], default="lava", help="Also require bit-exact Lava.")
     parser.add_argument("--out", type=Path, default=Path("scsnn-out"), help="Directory for inputs and artifact.")
     args = parser.parse_args(argv)
@@ -150,17 +152,18 @@ def main(argv: list[str] | None = None) -> int:
     x = points(args.samples, TEST_SEED)
     np.save(args.out / "rates.npy", input_rates(x))
     events_path = args.out / "input.npz"
-    if snn_deploy("encode", "poisson", "--rates-hz", args.out / "rates.npy", "--duration", DURATION_S,
+    if snn_deploy("encode", "poisson", "--rates-hz", args.out / "rates.npy", "--duration", args.duration,
                   "--seed", TEST_SEED, "-o", events_path):
         return 2
     events, _ = load_input(events_path)
 
     truth = target(x)
-    ref = reference_rates(graph, events)
-    dep = deployed_rates(graph, events, args.out)
+    window = (WINDOW_S[0], args.duration)
+    ref = reference_rates(graph, events, window)
+    dep = deployed_rates(graph, events, args.out, window)
     weights, bias = np.asarray(readout["weights"]), readout["bias"]
     print(f"radial target |x|^2 on {args.samples} test points (std {truth.std():.4f}), IFR read-out "
-          f"over [{WINDOW_S[0]:g}, {WINDOW_S[1]:g}) s:")
+          f"over [{window[0]:g}, {window[1]:g}) s:")
     print(f"  exact reference : {quality(ref @ weights + bias, truth)}")
     print(f"  Loihi 2 emulator: {quality(dep @ weights + bias, truth)}")
     print(f"  deployed vs reference read-out: max |diff| {np.max(np.abs((dep - ref) @ weights)):.4f}; "

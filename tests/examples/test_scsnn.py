@@ -1,5 +1,5 @@
 """examples/scsnn on a small budget: the committed model is build_graph() with its fitted read-out, and the script
-(one test point) prints both read-outs and ends in a passing `snn-deploy check --engine lava` (exit 0)."""
+(one test point of 0.25 s) prints both read-outs and ends in a passing `snn-deploy check --engine lava` (exit 0)."""
 from __future__ import annotations
 
 import re
@@ -39,7 +39,7 @@ def test_committed_model_is_the_constructed_one_with_a_fitted_readout():
 @pytest.mark.lava
 @pytest.mark.xdist_group("lava")
 def test_script_prints_both_readouts_and_the_check_passes_bit_exact(tmp_path):
-    done = subprocess.run([sys.executable, str(SCRIPT), "--samples", "1", "--out", str(tmp_path)],
+    done = subprocess.run([sys.executable, str(SCRIPT), "--samples", "1", "--duration", "0.25", "--out", str(tmp_path)],
                           capture_output=True, text=True, cwd=REPO)
     assert done.returncode == 0, done.stdout + done.stderr[-2000:]
     errors = [float(e) for e in re.findall(r"RMSE ([0-9.]+)", done.stdout)]
