@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--samples", type=int, default=4, help="Poisson input samples.")
     parser.add_argument("--duration", type=float, default=0.5, help="Seconds per sample.")
     parser.add_argument("--engine", choices=["lava", "none"], default="lava", help="Also require bit-exact Lava.")
-    parser.add_argument("--out", type=Path, default=Path("bsnn-out"), help="Directory for the input events.")
+    parser.add_argument("--out", type=Path, default=Path("out") / "bsnn", help="Directory for the input events.")
     args = parser.parse_args(argv)
     if args.rebuild or not MODEL.exists():
         from snn_deploy.ir.io import save

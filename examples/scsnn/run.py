@@ -138,7 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=float, default=DURATION_S,
                         help="Seconds per test input; the rates are read over [0.1 s, duration) (shorter: noisier).")
     parser.add_argument("--engine", choices=["lava", "none"], default="lava", help="Also require bit-exact Lava.")
-    parser.add_argument("--out", type=Path, default=Path("scsnn-out"), help="Directory for inputs and artifact.")
+    parser.add_argument("--out", type=Path, default=Path("out") / "scsnn", help="Directory for inputs and artifact.")
     args = parser.parse_args(argv)
     from snn_deploy.ir.io import load, save
     from snn_deploy.spikes import load_input
