@@ -13,8 +13,11 @@ when the neuron is touched again). The loop handles one *instant* ``t`` at a tim
    possible with subtractive reset). Zero-delay pulses of these spikes arrive at the same ``t`` and
    form the next round of step 2, until a round emits no spike.
 
-Finally the crossing of every touched neuron is predicted again. Spikes reach their targets at the
-emission time plus the synapse delay: there is no hidden time step.
+Finally the crossing of every touched neuron is predicted again, unless the neuron provably stays below
+threshold until the next input instant (:func:`~snn_deploy.reference.neuron_ode.below_until`): then its
+prediction waits for that instant, where most neurons are touched again (a dense fan-out) and the rest are
+predicted from their last update, with the very numbers an immediate prediction would have used. Spikes
+reach their targets at the emission time plus the synapse delay: there is no hidden time step.
 
 A ``CoupledLIF`` population is one *block* (:mod:`snn_deploy.reference.coupled`): its neurons share
 one update time and one prediction, keyed by the block's first neuron. A block's prediction covers a
@@ -30,7 +33,8 @@ import numpy as np
 
 from snn_deploy.reference import coupled
 from snn_deploy.reference.neuron_ode import (
-    ALPHA, BETA, JUMP_I, JUMP_V, THETA, V_RESET, decay, first_crossing, state_after, state_after_decay,
+    ALPHA, BETA, JUMP_I, JUMP_V, THETA, V_RESET, below_until, decay, first_crossing, state_after,
+    state_after_decay,
 )
 
 # heap rows: (time, sequence number, kind, index, version); the index of a pulse is its synapse
@@ -255,6 +259,12 @@ def run_sample(
     probe_v = np.empty((probe_times.size, probe_neurons.size))
     n_probed = 0
     events = 0
+    # neurons whose prediction waits for the next input instant: they cannot cross before it
+    deferred = np.empty(n_neurons, dtype=np.int64)
+    n_deferred = 0
+    is_deferred = np.zeros(n_neurons, dtype=np.bool_)
+    deferred_version = np.zeros(n_neurons, dtype=np.int64)
+    input_instant = False
 
     # every neuron (block) gets its first prediction at t = 0, as if touched there
     n_touched = 0
@@ -270,8 +280,24 @@ def run_sample(
         # 4. predict the next crossing of every neuron (block) touched at the last instant
         # (buffers grow only outside the per-neuron and per-synapse loops: an array variable rebound
         # inside a loop costs reference counting on every iteration)
-        if size + n_touched > heap.shape[0]:
-            heap = _grow(heap, size + n_touched)
+        if size + n_touched + n_deferred > heap.shape[0]:
+            heap = _grow(heap, size + n_touched + n_deferred)
+        if input_instant:
+            # the deferred neurons untouched since: their crossing (after this instant) from their last update
+            for j in range(n_deferred):
+                n = deferred[j]
+                is_deferred[n] = False
+                if deferred_version[n] == version[n] and not touched[n]:
+                    t_next = t_last[n] + first_crossing(i_state[n], v_state[n], t_end - t_last[n], t_last[n],
+                                                        _row(params, n))
+                    if t_next < math.inf:
+                        _push(heap, size, t_next, seq, _CROSSING, n, version[n])
+                        size += 1
+                        seq += 1
+            n_deferred = 0
+        # the next input instant: a neuron that provably stays below threshold until then waits for it
+        # (most are touched there again, and their prediction would be discarded unused)
+        t_wait = in_time[p_in] if p_in < in_time.size else math.inf
         for j in range(n_touched):
             key = touched_list[j]
             touched[key] = False
@@ -280,7 +306,15 @@ def run_sample(
             if b < 0:
                 t_next, kind, n = math.inf, _CROSSING, key
                 if spiking[key]:
-                    t_next = t + first_crossing(i_state[key], v_state[key], t_end - t, t, _row(params, key))
+                    p = _row(params, key)
+                    if t_wait < t_end and below_until(i_state[key], v_state[key], t_wait - t, p):
+                        if not is_deferred[key]:
+                            is_deferred[key] = True
+                            deferred[n_deferred] = key
+                            n_deferred += 1
+                        deferred_version[key] = version[key]
+                    else:
+                        t_next = t + first_crossing(i_state[key], v_state[key], t_end - t, t, p)
             else:
                 t_next, kind, n = _predict_block(b, t, t_end, params, spiking, blocks, i_state, v_state)
             if t_next < math.inf:
@@ -333,6 +367,7 @@ def run_sample(
             emit_count = _grow(emit_count, n_emit + n_fire)
         emitters[:n_emit] = in_unit[p_in:p_in + n_emit]
         emit_count[:n_emit] = 1
+        input_instant = n_emit > 0
         p_in += n_emit
         fire_list[:n_fire].sort()
         for j in range(n_fire):

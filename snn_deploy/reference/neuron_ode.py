@@ -183,6 +183,20 @@ def _peak_bound(v0: float, k: float, gd: float, p) -> float:
 
 
 @numba.njit(cache=True)
+def below_until(i0: float, v0: float, s: float, p) -> bool:
+    r"""True if ``v`` provably stays at or below ``theta`` on ``[0, s]`` (transcendental-free, ``s`` finite).
+
+    While ``I = I_\infty + D e^{-\alpha u}``, ``\dot v = -\beta v + K + g D e^{-\alpha u} \le c - \beta v`` with
+    ``c = K + \max(g D, 0)``, so ``v(u) \le c/\beta + (v_0 - c/\beta) e^{-\beta u}`` (comparison principle), and
+    ``1 - e^{-x} \le x`` gives ``v(u) \le v_0 + u \max(c - \beta v_0, 0)`` (also for ``beta = 0``). The test keeps
+    a margin of ``1e-12 (|theta| + |v_0|)`` against rounding.
+    """
+    theta = p[THETA]
+    c = p[K0] + p[G] * p[I_INF] + max(p[G] * (i0 - p[I_INF]), 0.0)
+    return v0 + s * max(c - p[BETA] * v0, 0.0) <= theta - 1e-12 * (abs(theta) + abs(v0))
+
+
+@numba.njit(cache=True)
 def first_crossing(i0: float, v0: float, horizon: float, t0: float, p: np.ndarray) -> float:
     """Seconds from now to the first time ``v > theta`` (strict) within ``(0, horizon]``; ``inf`` if none.
 
