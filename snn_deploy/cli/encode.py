@@ -82,7 +82,8 @@ def _read_rates(path: str, batch: int | None):
 @click.option("--batch", type=click.IntRange(min=1), default=None, help="Samples (reference files store none).")
 @click.option("--units", type=click.IntRange(min=1), default=None, help="Neurons of --node (reference files).")
 @click.option("--latency-steps", type=click.IntRange(min=0), default=0, show_default=True,
-              help="Engine files: step k is time (k - L) dt_s (the manifest's latency_steps_by_node).")
+              help="Engine files: step k is time max(k - L, 0) dt_s, as in check (the manifest's "
+                   "latency_steps_by_node).")
 @output_option
 def decode_command(spikes_path: str, node: str, readout: str, tau_s: float | None, at_s: tuple[float, ...],
                    window_s: tuple[float, float] | None, batch: int | None, units: int | None, latency_steps: int,
@@ -115,8 +116,9 @@ def decode_command(spikes_path: str, node: str, readout: str, tau_s: float | Non
 
 def _node_events(path: str, node: str, batch: int | None, units: int | None, latency_steps: int):
     """Spike events of ``node`` from an engine file (``<node>/spikes`` raster + ``dt_s``) or a reference file."""
+    from snn_deploy.check.equivalence import raster_to_events
     from snn_deploy.errors import ModelFormatError
-    from snn_deploy.spikes import SpikeEvents, load_engine_output, load_reference_output, read_npz
+    from snn_deploy.spikes import load_engine_output, load_reference_output, read_npz
 
     if "dt_s" not in read_npz(path):
         if batch is None or units is None:
@@ -127,7 +129,7 @@ def _node_events(path: str, node: str, batch: int | None, units: int | None, lat
     if raster is None or raster.ndim != 3:
         nodes = ", ".join(sorted({key.split("/")[0] for key in records})) or "none"
         raise ModelFormatError(f"{path}: no [batch, steps, units] '{node}/spikes' (nodes: {nodes})")
-    return SpikeEvents.from_raster(raster[:, latency_steps:], dt_s)
+    return raster_to_events(raster, dt_s, latency_steps)
 
 
 COMMANDS: list[click.Command] = [encode_group, decode_command]
