@@ -23,6 +23,9 @@ from scipy.optimize import linear_sum_assignment
 
 #: eigenvalues closer than this to the unit circle / to the real axis count as on it (float round-off)
 _ON_BOUNDARY = 1e-12
+#: exact eigenvalues closer than this (relative) to each other count as one repeated eigenvalue (a defective one
+#: comes out of ``eigvals`` split by ~sqrt(machine epsilon))
+_REPEATED = 1e-7
 
 
 @dataclass(frozen=True)
@@ -76,12 +79,23 @@ def _oscillatory(mu: np.ndarray, scale: float) -> np.ndarray:
     return np.abs(mu.imag) > _ON_BOUNDARY * max(scale, 1.0)
 
 
+def _repeated(mu: np.ndarray, scale: float) -> np.ndarray:
+    """Eigenvalues with another one within ``_REPEATED * scale``: a repeated real eigenvalue is the real/complex
+    boundary itself (any perturbation may split it into a real or a complex pair), as ``|mu| = 1`` is for stability.
+    """
+    distance = np.abs(mu[:, None] - mu[None, :])
+    np.fill_diagonal(distance, np.inf)
+    return distance.min(axis=1, initial=np.inf) <= _REPEATED * max(scale, 1.0)
+
+
 def compare_spectra(exact_update: np.ndarray, quantized_update: np.ndarray) -> SpectrumComparison:
     """Pair the eigenvalues of two one-step update matrices (minimum total distance) and compare them.
 
     A crossing counts an eigenvalue strictly inside the unit circle whose partner is on or outside it, or the
     reverse (an exact eigenvalue on the circle, e.g. an IF neuron's ``mu = 1``, never counts).
-    Oscillatory pairs are counted by conjugate pairs (two eigenvalues with nonzero imaginary part = one pair).
+    Oscillatory pairs are counted by conjugate pairs (two eigenvalues with nonzero imaginary part = one pair); a
+    repeated exact eigenvalue (e.g. of a uniform coupling) sits on the real/complex boundary, so a complex pair split
+    off it by rounding does not count as gained (as an exact ``|mu| = 1`` never counts as crossed).
     """
     mu_exact = np.linalg.eigvals(np.asarray(exact_update, dtype=np.float64))
     mu_quant = np.linalg.eigvals(np.asarray(quantized_update, dtype=np.float64))
@@ -97,7 +111,7 @@ def compare_spectra(exact_update: np.ndarray, quantized_update: np.ndarray) -> S
         max_shift=float(cost[rows, cols].max()) if rows.size else 0.0,
         crossed_stability=crossed,
         lost_oscillation=int(np.sum(osc_e & ~osc_q)) // 2,
-        gained_oscillation=int(np.sum(~osc_e & osc_q)) // 2,
+        gained_oscillation=int(np.sum(~osc_e & osc_q & ~_repeated(mu_exact, scale))) // 2,
     )
 
 

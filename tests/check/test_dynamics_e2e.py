@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from snn_deploy.check.dynamics import compare_spectra, nearby_time_steps
 from snn_deploy.cli import main
-from snn_deploy.ir import LIF, Dense, Graph, Input, Output
+from snn_deploy.ir import LIF, CoupledLIF, Dense, Graph, Input, Output
 from snn_deploy.ir.io import save
 
 TAU_MEM_S = 4096 * 4e-4
@@ -60,9 +60,29 @@ def test_leak_rounded_to_one_fails_and_the_suggested_step_passes(model):
     assert slow["max_eigenvalue_shift"] == pytest.approx(np.exp(-1 / 4096) - 4095 / 4096, rel=1e-6)
 
 
+def test_uniform_coupling_sits_on_the_real_complex_boundary_and_passes(tmp_path):
+    # lambda_kj = 10/s for all k != j: D + Lambda has -1/tau - 10 three times; rounding splits that repeated real
+    # eigenvalue into a complex pair with |Im mu| ~ 1e-7 (a period of ~4e7 steps), which is no gained oscillation
+    coupling = np.full((4, 4), 10.0) - np.diag(np.full(4, 10.0))
+    graph = Graph(
+        nodes={"in": Input((2,)), "fc": Dense(np.full((4, 2), 0.015)),
+               "bank": CoupledLIF.create(4, tau_syn_s=5e-3, tau_mem_s=20e-3, v_threshold=[0.3, 1.05, 1.8, 2.55],
+                                         coupling=coupling, reset_mode="to_value"), "out": Output((4,))},
+        edges=[("in", "fc"), ("fc", "bank"), ("bank", "out")])
+    save(graph, tmp_path / "bank.onnx")
+    code, report = _check(tmp_path / "bank.onnx", "--tolerance-steps", "50", "--min-match", "0.5")
+    bank = report["dynamics"]["bank"]
+    assert bank["preserved"] and bank["gained_oscillation"] == 0, bank
+    assert any(abs(imag) > 1e-9 for _, imag in bank["eigenvalues_quantized"])  # the split is there
+    assert code == 0, report["criteria"]
+
+
 def test_boundary_rules_and_candidate_order():
     inside = np.array([[1 - 6e-5]])
     assert compare_spectra(inside, np.array([[1.0]])).crossed_stability == 1  # onto the circle: the leak is gone
     assert compare_spectra(np.array([[1.0]]), np.array([[1.0]])).preserved  # an IF neuron is on it exactly
     assert compare_spectra(np.array([[1.0]]), np.array([[1 - 1e-3]])).preserved  # exact on the circle never counts
     assert nearby_time_steps(1e-3, 2) == [5e-4, 2e-3, 2.5e-4, 4e-3]
+    split = np.array([[0.99, 1e-6], [-1e-6, 0.99]])  # eigenvalues 0.99 +- 1e-6 i
+    assert compare_spectra(np.diag([0.99, 0.99]), split).preserved  # a repeated eigenvalue: on the boundary
+    assert compare_spectra(np.diag([0.99, 0.98]), np.array([[0.985, 0.01], [-0.01, 0.985]])).gained_oscillation == 1
