@@ -7,18 +7,21 @@ bias (:func:`conv2d`), then the IAF update of every neuron (:mod:`snn_deploy.qua
     v += u_t;  n_t = floor(v / threshold) if v > 0 else 0;  v -= n_t threshold  (or v = 0 where n_t > 0);
     v = max(v, min_v_mem)
 
-with ``u_t`` the conv output plus bias, then sum pooling of the spike counts (:func:`sum_pool`) into the
-next layer's input. Everything is exact integer arithmetic: the state and the conv sums are int64 (the
-8-bit weights times counts below ``2^31`` cannot overflow them). How often ``v + u_t`` leaves the 16-bit
+with ``u_t`` the conv output plus bias, then sum pooling of the spike counts (``pool x pool`` windows,
+stride ``pool``, rows and columns past the last full window dropped) into the next layer's input.
+Everything is exact integer arithmetic in int64: a conv sum has at most ``c k^2 < 2^25`` terms of an 8-bit
+weight times a count below ``2^31``, so it stays below ``2^63``. How often ``v + u_t`` leaves the 16-bit
 range is counted per layer (``state_overflow``): sinabs does not model that overflow, the chip's 16-bit
 state would.
 
 How it runs (``benchmarks/bench_speck_vs_sinabs.py``): the conv is event driven, as the chip is: each
 non-zero input count adds ``count x`` the kernel column of every output position it reaches (work
-proportional to input spikes x features x kernel area, not to positions x kernel size, and no float
-rounding to bound). One compiled kernel (:func:`_run_layer`) runs a layer's conv and IAF frame by frame
-over a sample's steps, with the state in cache and no ``u`` array unless it is recorded; samples run on
-one thread per core (:func:`snn_deploy.emulate.batching.over_batch`).
+proportional to input spikes x features x kernel area, not to positions x kernel area, and no float
+rounding to bound, unlike a float32 conv over every position). One compiled kernel (:func:`_run_layer`)
+runs a layer's conv, IAF and pooling frame by frame over a sample's steps, with the state in cache and no
+``u`` array unless it is recorded; samples run on one thread per core
+(:func:`snn_deploy.emulate.batching.over_batch`). Spike counts are stored in the narrowest integer type
+that holds them (:data:`SPIKE_DTYPES`): the large per-layer arrays cost more to allocate than to compute.
 """
 from __future__ import annotations
 
@@ -162,33 +165,6 @@ def conv2d(frames: np.ndarray, weight: np.ndarray, stride: tuple[int, int], padd
     return out
 
 
-def sum_pool(frames: np.ndarray, k: int) -> np.ndarray:
-    """Sum over ``k x k`` windows with stride ``k`` (rows and columns past the last full window dropped)."""
-    if k == 1:
-        return frames
-    n, c, h, w = frames.shape
-    ho, wo = h // k, w // k
-    return frames[:, :, :ho * k, :wo * k].reshape(n, c, ho, k, wo, k).sum(axis=(3, 5))
-
-
-def iaf(u: np.ndarray, layer: SpeckLayer, record_state: bool) -> LayerTrace:
-    """The IAF recursion (module docstring) over axis 1 of ``u`` (``[batch, steps, ...]`` integers)."""
-    flat = np.asarray(u, np.int64).reshape(u.shape[0], u.shape[1], -1)
-    v = np.zeros(flat.shape[2], np.int64)
-    spikes = np.zeros(flat.shape, np.int64)
-    vs = np.zeros(flat.shape, np.int64) if record_state else None
-    overflow = 0
-    for b in range(flat.shape[0]):
-        v[:] = 0
-        for t in range(flat.shape[1]):
-            overflow += _iaf_frame(v, flat[b, t], layer.threshold, layer.min_v_mem, layer.reset == "subtract",
-                                   *SPECK.state_range, spikes[b, t])[0]
-            if vs is not None:
-                vs[b, t] = v
-    return LayerTrace(spikes.reshape(u.shape), None if vs is None else vs.reshape(u.shape),
-                      u if record_state else None, overflow)
-
-
 def _layer_trace(layer: SpeckLayer, frames: np.ndarray, record_state: bool) -> tuple[LayerTrace, np.ndarray]:
     """Run one layer on its input counts ``frames`` ``[batch, steps, c, h, w]``.
 
@@ -207,8 +183,8 @@ def _layer_trace(layer: SpeckLayer, frames: np.ndarray, record_state: bool) -> t
     u = np.empty_like(v)
     for dtype in SPIKE_DTYPES:
         spikes = np.empty((batch, steps, f, h, w), dtype)
-        pooled = spikes if layer.pool == 1 else np.empty((batch, steps, f, h // layer.pool, w // layer.pool),
-                                                         np.int32)
+        pooled = spikes if layer.pool == 1 else np.empty(  # sums of at most 4 x 4 counts
+            (batch, steps, f, h // layer.pool, w // layer.pool), np.int64 if dtype == np.int32 else np.int32)
         stats = np.zeros((batch, 2), np.int64)
         over_batch(batch, lambda s: _run_layer(
             frames[s], kernel, stride, padding, bias, layer.threshold, layer.min_v_mem, layer.reset == "subtract",

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from snn_deploy.emulate.loihi2 import emulate
 from snn_deploy.quantize.loihi2.deployment import Deployment, LifGroup, Synapse
+from snn_deploy.quantize.loihi2.spec import Loihi2Spec
 
 
 def _int32(x: int) -> int:
@@ -91,7 +92,7 @@ def reference(dep: Deployment, spikes: np.ndarray):
 
 @st.composite
 def deployments(draw):
-    """Random integer networks: 1-3 groups, dense/skip/recurrent synapses, values near every limit."""
+    """Random integer networks: 1-3 groups, dense/skip/recurrent/parallel synapses, values near every limit."""
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     units = draw(st.integers(1, 5))
     n_groups = draw(st.integers(1, 3))
@@ -111,14 +112,15 @@ def deployments(draw):
     names = ["in", *(g.name for g in groups)]
     synapses = []
     for k, target in enumerate(groups):
-        sources = {names[k]} | {names[int(i)] for i in rng.integers(0, len(names), draw(st.integers(0, 2)))}
-        for source in sorted(sources):
+        # repeated sources make parallel Dense processes into one target (the quantizer's sign split)
+        sources = [names[k]] + [names[int(i)] for i in rng.integers(0, len(names), draw(st.integers(0, 2)))]
+        for n_syn, source in enumerate(sorted(sources)):
             n_in = units if source == "in" else next(g.size for g in groups if g.name == source)
             sign = draw(st.sampled_from(["mixed", "exc", "inh"]))
             low, high = {"mixed": (-300, 300), "exc": (0, 300), "inh": (-300, 0)}[sign]
             weight = rng.integers(low, high + 1, (target.size, n_in))
             delay = rng.integers(0, 4, weight.shape) if draw(st.booleans()) else None
-            synapses.append(Synapse(name=f"{source}->{target.name}", source=source, target=target.name,
+            synapses.append(Synapse(name=f"{source}->{target.name}/{n_syn}", source=source, target=target.name,
                                     weight=weight, weight_exp=draw(st.integers(-8, 7)),
                                     num_weight_bits=draw(st.sampled_from([8, 8, 6, 3])), delay=delay))
     return Deployment(dt_s=1e-3, input_name="in", input_units=units, groups=tuple(groups),
@@ -175,3 +177,56 @@ def test_v_clips_are_counted_and_batches_are_independent():
         alone = emulate(dep, spikes[b:b + 1], record_state=True)
         assert np.array_equal(alone.v["n"][0], v[b]) and np.array_equal(alone.spikes["n"][0], together.spikes["n"][b])
     assert sum(emulate(dep, spikes[b:b + 1]).v_clips["n"] for b in range(3)) == together.v_clips["n"]
+
+
+def _sparse_recurrent() -> Deployment:
+    """Input -> 130 neurons -> themselves, both weight matrices above 2^14 entries with ~5 % non-zeros and delays."""
+    rng = np.random.default_rng(7)
+    n, units = 130, 140
+    group = LifGroup(name="g", population="g", indices=np.arange(n), du=300, dv=200, vth=40, bias_mant=np.zeros(n),
+                     bias_exp=np.zeros(n))
+    synapses = []
+    for source, n_in, exp in (("in", units, 1), ("g", n, -2)):
+        weight = rng.integers(-255, 256, (n, n_in)) * (rng.random((n, n_in)) < 0.05)
+        synapses.append(Synapse(name=f"{source}->g", source=source, target="g", weight=weight, weight_exp=exp,
+                                delay=rng.integers(0, 3, (n, n_in))))
+    return Deployment(dt_s=1e-3, input_name="in", input_units=units, groups=(group,), synapses=tuple(synapses),
+                      populations={"g": n}, outputs={}, latency_steps={"g": 1})
+
+
+def test_sparse_weights_match_scalar_lava_rules():
+    """Weights with few non-zeros (as unrolled convolutions) take the compressed-row path; same rules."""
+    deployment = _sparse_recurrent()
+    assert len(deployment.synapses[0].weight.reshape(-1)) >= 2**14
+    spikes = (np.random.default_rng(8).random((2, 20, deployment.input_units)) < 0.3).astype(np.uint8)
+    result = emulate(deployment, spikes, record_state=True)
+    assert result.spikes["g"].any()
+    for b in range(2):
+        expected = reference(deployment, spikes[b])["g"]
+        for ours, theirs in zip((result.spikes, result.u, result.v), expected):
+            assert np.array_equal(ours["g"][b], theirs)
+
+
+def test_wide_mantissas_match_the_equivalent_8_bit_network():
+    """Mantissas of 24 bits need int32 storage and (2^24 x 200 inputs > 2^31) int64 sums: ``W 2^16`` shifted by
+    ``-10`` is exactly ``W`` shifted by ``6``, so the run must equal the 8-bit one (checked above against Lava's
+    rules)."""
+    rng = np.random.default_rng(3)
+    n, units = 5, 200
+    group = LifGroup(name="g", population="g", indices=np.arange(n), du=100, dv=100, vth=2**16, bias_mant=np.zeros(n),
+                     bias_exp=np.zeros(n))
+    weight = rng.integers(0, 256, (n, units))  # one sign: no mantissa bit is truncated in either width
+
+    def network(mantissas: np.ndarray, weight_exp: int, num_weight_bits: int) -> Deployment:
+        synapse = Synapse(name="in->g", source="in", target="g", weight=mantissas, weight_exp=weight_exp,
+                          num_weight_bits=num_weight_bits)
+        return Deployment(dt_s=1e-3, input_name="in", input_units=units, groups=(group,), synapses=(synapse,),
+                          populations={"g": n}, outputs={}, latency_steps={"g": 1})
+
+    spikes = (rng.random((3, 30, units)) < 0.5).astype(np.uint8)
+    narrow = emulate(network(weight, 6, 8), spikes, record_state=True)
+    wide = emulate(network(weight << 16, -10, 24), spikes, record_state=True, spec=Loihi2Spec(weight_bits=24))
+    assert narrow.spikes["g"].any() and narrow.u_wraps["g"] > 0
+    for ours, theirs in ((wide.spikes, narrow.spikes), (wide.u, narrow.u), (wide.v, narrow.v)):
+        assert np.array_equal(ours["g"], theirs["g"])
+    assert (wide.u_wraps, wide.v_clips) == (narrow.u_wraps, narrow.v_clips)

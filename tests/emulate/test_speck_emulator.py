@@ -1,4 +1,4 @@
-"""Speck integer emulator: conv and pooling against torch, the IAF rule against hand-derived sequences."""
+"""Speck integer emulator: conv and pooling against torch / sinabs, the IAF rule against hand-derived sequences."""
 from __future__ import annotations
 
 import numpy as np
@@ -7,17 +7,39 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from snn_deploy.emulate.speck import conv2d, emulate, iaf, sum_pool
+from snn_deploy.emulate.speck import _layer_trace, conv2d, emulate
+from snn_deploy.errors import ModelFormatError
 from snn_deploy.ir import IF, Dense, Graph, Input, Output
-from snn_deploy.quantize.speck.deployment import SpeckLayer
+from snn_deploy.quantize.speck.deployment import SpeckDeployment, SpeckLayer
 from snn_deploy.quantize.speck.quantizer import quantize
 
 
-def _layer(threshold: int, min_v_mem: int, reset: str) -> SpeckLayer:
-    return SpeckLayer(population="p", projection="d", kind="linear", in_shape=(1, 1, 1),
-                      weight=np.ones((1, 1, 1, 1), dtype=np.int64), stride=(1, 1), padding=(0, 0), pool=1,
-                      bias=np.zeros(1, dtype=np.int64), threshold=threshold, min_v_mem=min_v_mem, reset=reset,
-                      core=0, scale=1.0)
+def _layer(threshold: int, min_v_mem: int, reset: str, weight=((1,),), pool: int = 1,
+           in_shape=(1, 1, 1)) -> SpeckLayer:
+    weight = np.asarray(weight, dtype=np.int64)
+    if weight.ndim == 2:  # a Dense [f, c] over a 1 x 1 input
+        weight = weight[:, :, None, None]
+    return SpeckLayer(population="p", projection="d", kind="linear", in_shape=in_shape, weight=weight, stride=(1, 1),
+                      padding=(0, 0), pool=pool, bias=np.zeros(len(weight), dtype=np.int64), threshold=threshold,
+                      min_v_mem=min_v_mem, reset=reset, core=0, scale=1.0)
+
+
+def _deployment(layer: SpeckLayer) -> SpeckDeployment:
+    return SpeckDeployment(dt_s=1e-3, input_shape=layer.in_shape, layers=(layer,), outputs={"out": layer.population})
+
+
+def _iaf_reference(u: list[int], threshold: int, reset: str, min_v_mem: int = -(2**15)) -> tuple[list, list]:
+    """The IAF rule of the module docstring, one step at a time in Python integers."""
+    v, spikes, vs = 0, [], []
+    for x in u:
+        v += x
+        n = v // threshold if v > 0 else 0
+        if n:
+            v = v - n * threshold if reset == "subtract" else 0
+        v = max(v, min_v_mem)
+        spikes.append(n)
+        vs.append(v)
+    return spikes, vs
 
 
 @settings(max_examples=25, deadline=None)
@@ -33,12 +55,16 @@ def test_conv2d_equals_torch(seed, k, stride, padding):
 
 
 @pytest.mark.parametrize("k", [1, 2, 4])
-def test_sum_pool_equals_sinabs_sum_pool(k):
+def test_pooling_equals_sinabs_sum_pool(k):
     import sinabs.layers as sl
 
-    frames = np.random.default_rng(k).integers(0, 5, (2, 3, 9, 10)).astype(np.float64)
-    theirs = sl.SumPool2d(k)(torch.from_numpy(frames)).numpy()
-    assert np.array_equal(sum_pool(frames, k), theirs)
+    rng = np.random.default_rng(k)
+    layer = _layer(2, -(2**15), "subtract", weight=rng.integers(-3, 6, (3, 2, 1, 1)), pool=k, in_shape=(2, 9, 10))
+    frames = rng.integers(0, 4, (2, 5, 2, 9, 10))
+    trace, pooled = _layer_trace(layer, frames, record_state=False)
+    assert trace.spikes.any()
+    theirs = sl.SumPool2d(k)(torch.from_numpy(trace.spikes.reshape(10, 3, 9, 10).astype(np.float64))).numpy()
+    assert np.array_equal(pooled.reshape(theirs.shape), theirs)
 
 
 @pytest.mark.parametrize("reset, spikes, v", [
@@ -47,19 +73,40 @@ def test_sum_pool_equals_sinabs_sum_pool(k):
     ("to_zero", [2, 0, 0, 0, 1], [0, 0, -2, 0, 0]),
 ])
 def test_iaf_multispike_reset_and_low_bound(reset, spikes, v):
-    u = np.array([7, 0, -5, 2, 4], dtype=np.int64).reshape(1, 5, 1)
-    trace = iaf(u, _layer(3, -2, reset), record_state=True)
+    # two input units with weights +1 and -1 make u = 7, 0, -5, 2, 4
+    raster = np.array([[7, 0], [0, 0], [0, 5], [2, 0], [4, 0]], dtype=np.uint8)[None]
+    trace = emulate(_deployment(_layer(3, -2, reset, weight=[[1, -1]], in_shape=(2, 1, 1))), raster, True)["p"]
+    assert trace.u.reshape(-1).tolist() == [7, 0, -5, 2, 4]
     assert trace.spikes.reshape(-1).tolist() == spikes
     assert trace.v.reshape(-1).tolist() == v
     assert trace.state_overflow == 0
 
 
 def test_state_overflow_is_counted_not_clipped():
-    u = np.full((1, 4, 1), 20000, dtype=np.int64)  # v: 20000, 40000 (over), 27233, 47233 (over)
-    trace = iaf(u, _layer(32767, -(2**15), "subtract"), record_state=True)
+    raster = np.full((1, 4, 1), 200, dtype=np.uint8)  # u = 20000; v: 20000, 40000 (over), 27233, 47233 (over)
+    trace = emulate(_deployment(_layer(32767, -(2**15), "subtract", weight=[[100]])), raster, True)["p"]
     assert trace.state_overflow == 2
     assert trace.spikes.reshape(-1).tolist() == [0, 1, 0, 1]
     assert trace.v.reshape(-1).tolist() == [20000, 40000 - 32767, 27233, 47233 - 32767]
+
+
+@pytest.mark.parametrize("inputs, narrow, dtype", [(1, np.uint8, np.int16), (2, np.int16, np.int32)])
+def test_counts_beyond_a_narrow_type_are_kept_exactly(inputs, narrow, dtype):
+    """Threshold 1: every unit of v is a spike; 255 x 127 per input unit needs int16, two units int32."""
+    rng = np.random.default_rng(inputs)
+    raster = rng.integers(0, 256, (2, 6, inputs)).astype(np.uint8)
+    layer = _layer(1, -(2**15), "subtract", weight=[[127] * inputs], in_shape=(inputs, 1, 1))
+    trace = emulate(_deployment(layer), raster)["p"]
+    assert trace.spikes.dtype == dtype
+    for b in range(2):
+        expected, _ = _iaf_reference((raster[b].astype(np.int64) * 127).sum(axis=1).tolist(), 1, "subtract")
+        assert trace.spikes[b].reshape(-1).tolist() == expected
+    assert trace.spikes.max() > np.iinfo(narrow).max
+
+
+def test_threshold_below_one_is_rejected():
+    with pytest.raises(ModelFormatError, match="threshold 0"):
+        emulate(_deployment(_layer(0, -(2**15), "subtract")), np.ones((1, 2, 1), np.uint8))
 
 
 def test_a_spike_crosses_all_layers_in_its_own_step_and_samples_are_independent():
@@ -80,7 +127,7 @@ def test_a_spike_crosses_all_layers_in_its_own_step_and_samples_are_independent(
 
 
 def test_conv2d_is_exact_beyond_float32_integers():
-    """Sums over 2^24 take the float64 path; checked against an int64 reference."""
+    """Sums over 2^24 (beyond float32's integers) are exact; checked against an int64 reference."""
     rng = np.random.default_rng(1)
     frames = rng.integers(200, 256, (2, 64, 5, 5))
     weight = rng.choice([-128, 127], (3, 64, 4, 4))
