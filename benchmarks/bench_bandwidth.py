@@ -5,14 +5,13 @@ are exact (spike counts times non-zero fan-out, per layer). Bytes touched per ev
 the emulator reads for it:
 
 * Loihi 2 (:mod:`snn_deploy.emulate.loihi2`, dense chains of ``bench_loihi2_scaling.chain``): each active
-  presynaptic spike adds one whole weight column (``n_out`` entries of int32, or int64 when a row of
-  ``|W|`` can reach ``2**31``), so bytes per event = column length x item size / non-zero fan-out. When the
-  quantizer splits a mixed-sign layer into an excitatory and an inhibitory Dense, a spike reads both columns.
-  (Weights with <= 10 % non-zeros are kept column-compressed by the emulator; these dense chains are not.)
-* Speck (:mod:`snn_deploy.emulate.speck`, ``cnn_sinabs.nir``): convolutions are dense over all
-  ``batch x steps`` frames, so the weights are read once per frame block and stay in cache; the table gives
-  the weight bytes per event a spike-driven kernel would read (one float32 weight), for comparison only.
-  Its "non-zero weights" are the kernels' (shared over positions), not the unrolled synapses.
+  presynaptic spike adds one whole weight row of each of its terms (``n_out`` mantissas of the emulator's
+  storage type, int16 for 8-bit mantissas), so bytes per event = row length x item size / non-zero fan-out.
+  The quantizer's excitatory and inhibitory Dense of one projection are one term when their exponents are
+  >= 0 (as here), so a spike reads one row, not two.
+* Speck (:mod:`snn_deploy.emulate.speck`, ``cnn_sinabs.nir``): the conv is event driven; each event reads
+  one int64 kernel entry (8 bytes), from kernels small enough to stay in cache. Its "non-zero weights" are
+  the kernels' (shared over positions), not the unrolled synapses.
 
 "fraction of bandwidth" = events/s x bytes per event / copy bandwidth (``common.memory_bandwidth_gbs``): how
 close the emulator is to being limited by streaming its weights from memory.
@@ -29,6 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_loihi2_scaling import chain  # noqa: E402
+from bench_speck_vs_sinabs import layer_inputs  # noqa: E402
 from common import best_of, markdown_table, memory_bandwidth_gbs, write_results  # noqa: E402
 
 from snn_deploy.emulate import loihi2 as loihi2_emulator  # noqa: E402
@@ -48,13 +48,16 @@ def loihi2_row(layers: int, width: int, batch: int, steps: int, rng: np.random.G
     seconds, result = best_of(lambda: loihi2_emulator.emulate(deployment, raster), 2)
     fired = {deployment.input_name: raster > 0}
     fired.update({g.name: result.spikes[g.population][:, :, g.indices] for g in deployment.groups})
+    terms = loihi2_emulator._Network(deployment, (), LOIHI2).terms  # what the emulator reads per event
+    sources = {k: g.name for k, g in enumerate(deployment.groups)} | {len(deployment.groups): deployment.input_name}
     events = touched = 0
     for s in deployment.synapses:
         weight = LOIHI2.effective_weights(s.weight, LOIHI2.sign_mode(s.weight), s.num_weight_bits)
-        itemsize = 4 if np.abs(weight).sum(axis=1).max(initial=0) < 2**31 else 8
         spikes_per_input = fired[s.source].reshape(-1, weight.shape[1]).sum(axis=0, dtype=np.int64)
         events += int(spikes_per_input @ np.count_nonzero(weight, axis=0))
-        touched += int(spikes_per_input.sum()) * weight.shape[0] * itemsize
+    for source, target, *_ in terms.params:
+        n_out = deployment.groups[target].size
+        touched += int(np.count_nonzero(fired[sources[source]])) * n_out * terms.dense.itemsize
     return {"emulator": "loihi2", "network": f"{layers}x{width} dense", "synapses": layers * width * width,
             "weight_mib": sum(s.weight.size for s in deployment.synapses) * 4 / 2**20,
             "batch": batch, "steps": steps, "seconds": seconds, "synaptic_events": events, "weight_bytes": touched}
@@ -64,18 +67,14 @@ def speck_row(batch: int, steps: int, rng: np.random.Generator) -> dict:
     deployment = quantize_speck(load(SPECK_MODEL)).deployment
     raster = (rng.random((batch, steps, deployment.input_units)) < INPUT_DENSITY).astype(np.uint8)
     seconds, traces = best_of(lambda: speck_emulator.emulate(deployment, raster), 2)
-    frames = raster.reshape(batch * steps, *deployment.input_shape).astype(np.int64)
     events = 0
-    for layer in deployment.layers:
-        frames = frames.reshape(batch * steps, *layer.in_shape)
+    for layer, frames in zip(deployment.layers, layer_inputs(deployment, raster, traces)):
         mask = (layer.weight != 0).astype(np.int64)
         events += int(speck_emulator.conv2d(frames, mask, layer.stride, layer.padding).sum())
-        spikes = traces[layer.population].spikes.reshape(batch * steps, *layer.neuron_shape)
-        frames = speck_emulator.sum_pool(spikes, layer.pool)
     synapses = sum(int(np.count_nonzero(layer.weight)) for layer in deployment.layers)
     return {"emulator": "speck", "network": "cnn_sinabs.nir", "synapses": synapses,
             "weight_mib": sum(layer.weight.size for layer in deployment.layers) * 4 / 2**20,
-            "batch": batch, "steps": steps, "seconds": seconds, "synaptic_events": events, "weight_bytes": events * 4}
+            "batch": batch, "steps": steps, "seconds": seconds, "synaptic_events": events, "weight_bytes": events * 8}
 
 
 def main() -> None:

@@ -12,7 +12,17 @@ and the table says so (on a loaded machine the difference of two wall times is n
 inherits that noise).
 The last layer's spikes of every sample Lava ran are asserted equal to the emulator's.
 
-    .venv/bin/python benchmarks/bench_loihi2_scaling.py [--quick]
+Profile of the emulator (:mod:`snn_deploy.emulate.loihi2`), 10x1000 chain, batch 64: the previous version
+(one Python iteration per step and group, a numba kernel adding int32 weight columns per spike, the
+quantizer's excitatory and inhibitory Dense as two matrices) took 32 s for 1000 steps (34x Lava, goal 100x),
+~1.2e9 synaptic events/s: each spike read two 4 KB columns (int32, exc + inh) from a matrix pair of 8 MB per
+layer that does not stay in the 1 MB L2. A dense float32 GEMM over all ``batch x steps`` rows was measured
+too and rejected: at 6 % input density it is 5x slower than the event-driven sum (17x the multiply-adds
+at ~3x the rate). The current kernel runs whole samples without Python per step (one thread per core), merges
+the excitatory and inhibitory parts into one int16 row per input (2 KB per spike instead of 8 KB), and
+runs the neuron update branch-free (SIMD).
+
+    .venv/bin/python benchmarks/bench_loihi2_scaling.py [--quick] [--size 10x1000]
 """
 from __future__ import annotations
 
@@ -69,10 +79,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, help="time steps (default 100 quick, 1000 full)")
     parser.add_argument("--probe", type=int, default=4, help="Lava samples run to measure its per-sample time")
     parser.add_argument("--lava-budget-s", type=float, help="run Lava's 64 samples when they fit (default 10 / 300)")
+    parser.add_argument("--size", help="one network, LAYERSxWIDTH (e.g. 10x1000), instead of the list")
     args = parser.parse_args()
     steps = args.steps or (100 if args.quick else 1000)
     budget = args.lava_budget_s if args.lava_budget_s is not None else (10.0 if args.quick else 300.0)
     sizes = SIZES[:2] if args.quick else SIZES
+    if args.size:
+        sizes = (tuple(int(n) for n in args.size.split("x")),)
     rng = np.random.default_rng(0)
     rows, results = [], []
     for layers, width in sizes:
