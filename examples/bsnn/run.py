@@ -25,11 +25,14 @@ from pathlib import Path
 
 import numpy as np
 
+from snn_deploy.quantize.loihi2.spec import LOIHI2
+
 HERE = Path(__file__).resolve().parent
 MODEL = HERE / "model.onnx"
 SNN_DEPLOY = Path(sys.executable).with_name("snn-deploy")
 
-TAU_MEM_S = 4096 * 4e-4  #: 1.6384 s: at dt = 0.4 ms the exact dv is 1.000 (the decay is deployed without error)
+#: 1.6384 s: at dt = 0.4 ms the exact dv = decay_unity (1 - e^{-dt/tau_m}) is 1.000 (deployed without error)
+TAU_MEM_S = LOIHI2.decay_unity * 4e-4
 MODEL_DT_S = 1e-4  #: the step the model asks for (metadata), at which dv rounds to 0
 NEURONS, INPUTS = 8, 8
 SEED = 0

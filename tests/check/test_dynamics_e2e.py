@@ -16,8 +16,10 @@ from snn_deploy.check.dynamics import compare_spectra, nearby_time_steps
 from snn_deploy.cli import main
 from snn_deploy.ir import LIF, CoupledLIF, Dense, Graph, Input, Output
 from snn_deploy.ir.io import save
+from snn_deploy.quantize.loihi2.spec import LOIHI2
 
-TAU_MEM_S = 4096 * 4e-4
+UNITY = LOIHI2.decay_unity  # 4096: dv is a 12-bit fraction of it
+TAU_MEM_S = UNITY * 4e-4
 DT_S = 1e-4
 
 
@@ -55,9 +57,9 @@ def test_leak_rounded_to_one_fails_and_the_suggested_step_passes(model):
     code, report = _check(model, "--dt", "0.0004")
     assert code == 0 and report["passed"], report["criteria"]
     slow = report["dynamics"]["slow"]
-    assert slow["preserved"] and slow["eigenvalues_quantized"] == [[4095 / 4096, 0.0]]
-    # what is left is the first-order decay's error: e^{-x} - (1 - x) with x = 1/4096
-    assert slow["max_eigenvalue_shift"] == pytest.approx(np.exp(-1 / 4096) - 4095 / 4096, rel=1e-6)
+    assert slow["preserved"] and slow["eigenvalues_quantized"] == [[(UNITY - 1) / UNITY, 0.0]]
+    # what is left is the first-order decay's error: e^{-x} - (1 - x) with x = 1/UNITY
+    assert slow["max_eigenvalue_shift"] == pytest.approx(np.exp(-1 / UNITY) - (UNITY - 1) / UNITY, rel=1e-6)
 
 
 def test_uniform_coupling_sits_on_the_real_complex_boundary_and_passes(tmp_path):
