@@ -1,5 +1,32 @@
 """Exact reference simulator: input events per second, and spike-time error against fixed-grid integration.
 
+Profile (100-100-10 below, batch 8, 0.5 s; CPU time of one thread, so the shared machine's load does not
+enter; perf sampling of the numba code resolved to source lines through gdb with ``NUMBA_DEBUGINFO=1``):
+
+* before (commit 4004aba): 10.0 us per input event (~100 ns per synaptic event). 33 % of the cycles were
+  ``NRT_incref``/``NRT_decref``: about 30 atomic reference-count updates per delivered pulse, from
+  ``inline="always"`` helpers that took arrays (``_advance_neuron``, ``_predict_neuron``, ``_row``, ``_key``)
+  and from array variables rebound inside the per-pulse and per-prediction loops (``heap = _push(...)``,
+  ``pending = _grow(...)``). 12 % was libm (``exp``/``expm1``/``log``) in the exact crossing (Newton).
+  Fix: the loops index arrays only in ``run_sample`` and call helpers of scalars and tuples; buffers grow
+  before the loops; a pulse is a synapse index. 1.6x.
+* Most exact predictions were thrown away: a dense fan-out touches every hidden neuron at the next input
+  (~200 us later) and invalidates them. A neuron that provably stays below threshold until the next input
+  instant (``neuron_ode.below_until``, transcendental-free) is now predicted only there, and only if no
+  pulse touched it. Another 1.9x: 3.3 us per input event (3.0e5 input events/s on one thread); 300-300-10
+  7.0 us (3.4x), 1000-1000-10 21 us (3.6x). Spike times bit-identical to before.
+* now, by source line: delivering a pulse (advance with the shared decay, jump, round/touched
+  bookkeeping) ~40 % = ~13 ns per synaptic event; the next-crossing step per touched neuron (bound test,
+  deferral bookkeeping) ~24 % = ~8 ns per neuron; exact crossings (Newton, stationary point, libm) ~16 %;
+  threshold tests, CSR walk, heap and sorting the rest. No single hot spot is left: the cost is ~20 ns of
+  scalar work per synaptic event plus fixed per-instant overhead (300-300 and 1000-1000: ~22 ns per
+  synaptic event).
+* gap to 1e6 input events/s (100-100-10): one thread is at 3.0e5 (3.3x short). Two threads (``simulate``
+  runs samples on one thread per core, no shared writes) use the same CPU time per event summed over the
+  threads (measured x1.03), so on two idle cores ~6e5 (1.7x short). The remaining cost is the per-synapse
+  scalar work above; closing it needs population-level (SIMD) updates of all targets of a fan-out row
+  that share the same update time and time constants, which the CSR-over-synapses loop does not see.
+
 Networks are ``n_in`` Poisson inputs -> Dense -> CubaLIF(``n_hidden``) -> Dense -> CubaLIF(10) (subtractive
 reset, ``tau_syn = 5 ms``, ``tau_mem = 10 ms``). Throughput is input events (and synaptic events: every
 delivered pulse, input and hidden) per wall second of :func:`snn_deploy.reference.simulator.simulate`.
@@ -18,6 +45,7 @@ brian2 2.9.0 installs into .venv but fails to import with the project's numpy 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -29,7 +57,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import best_of, markdown_table, write_results  # noqa: E402
 
 from snn_deploy.ir import CubaLIF, Dense, Graph, Input, Output  # noqa: E402
-from snn_deploy.reference.simulator import simulate  # noqa: E402
+from snn_deploy.reference.event_loop import OK, run_sample  # noqa: E402
+from snn_deploy.reference.network import lower  # noqa: E402
+from snn_deploy.reference.simulator import MAX_EVENTS, simulate  # noqa: E402
 from snn_deploy.spikes import SpikeEvents  # noqa: E402
 
 TAU_SYN_S = 5e-3
@@ -139,6 +169,26 @@ def brian2_status() -> str:
     return "brian2: importable, but this benchmark compares against the fixed-grid integrator only"
 
 
+def one_thread_seconds(graph: Graph, events: SpikeEvents, t_end_s: float) -> tuple[float, int]:
+    """Wall time of what :func:`simulate` does, on one thread: lower the graph once, then run the event loop on
+    each sample in turn (``simulate`` runs the samples on one thread per core); and the spike count."""
+    def run() -> int:
+        network = lower(graph)
+        recorded = np.ones(network.params.shape[0], dtype=bool)
+        spikes = 0
+        for b in range(events.batch):
+            unit, time_s = events.for_sample(b)
+            status, neuron, _, _, _ = run_sample(
+                network.params, network.spiking, network.subtract, recorded, network.blocks, network.n_inputs,
+                network.indptr, network.target, network.delay_s, network.weight, unit, time_s, t_end_s,
+                np.zeros(0), np.zeros(0, dtype=np.int64), MAX_EVENTS)
+            assert status == OK
+            spikes += neuron.size
+        return spikes
+
+    return best_of(run, 2)
+
+
 def spike_time_errors(ours: SpikeEvents, theirs: SpikeEvents) -> tuple[float, float, int]:
     """(max, mean) |time difference| over neurons with equal spike counts, and how many neurons differ in count."""
     diffs, mismatched = [], 0
@@ -165,15 +215,20 @@ def main() -> None:
         graph, _ = network(n_in, n_hidden, rng)
         events = poisson_events(batch, n_in, t_end_s, rng)
         seconds, spikes = best_of(lambda: simulate(graph, events, t_end_s=t_end_s, record="all"), 2)
+        seconds_1, spikes_1 = one_thread_seconds(graph, events, t_end_s)
+        assert spikes_1 == sum(s.time_s.size for s in spikes.values()), "one thread and threads disagree"
         n_input = events.time_s.size
         hidden = spikes["hidden"].time_s.size
         synaptic = n_input * n_hidden + hidden * N_OUT
         rate = hidden / (batch * n_hidden * t_end_s)
-        speed_rows.append([f"{n_in}-{n_hidden}-{N_OUT}", batch, n_input, f"{rate:.1f}", seconds,
-                           f"{n_input / seconds:.3g}", f"{synaptic / seconds:.3g}"])
+        threads = min(batch, os.cpu_count() or 1)
+        speed_rows.append([f"{n_in}-{n_hidden}-{N_OUT}", batch, n_input, f"{rate:.1f}", seconds_1,
+                           f"{n_input / seconds_1:.3g}", threads, seconds, f"{n_input / seconds:.3g}",
+                           f"{synaptic / seconds:.3g}"])
         speed.append({"n_in": n_in, "n_hidden": n_hidden, "batch": batch, "t_end_s": t_end_s,
                       "input_events": n_input, "hidden_rate_hz": rate, "synaptic_events": synaptic,
-                      "seconds": seconds, "input_events_per_s": n_input / seconds,
+                      "seconds_one_thread": seconds_1, "input_events_per_s_one_thread": n_input / seconds_1,
+                      "threads": threads, "seconds": seconds, "input_events_per_s": n_input / seconds,
                       "synaptic_events_per_s": synaptic / seconds})
 
     # accuracy: one sample of the smallest network
@@ -206,8 +261,9 @@ def main() -> None:
 
     n_ref = sum(r.time_s.size for r in reference)
     print(f"exact reference throughput, Poisson {RATE_HZ:g} Hz inputs, {t_end_s} s per sample")
-    print(markdown_table(["network", "batch", "input events", "hidden rate Hz", "seconds", "input events/s",
-                          "synaptic events/s"], speed_rows))
+    print(markdown_table(["network", "batch", "input events", "hidden rate Hz", "1 thread s",
+                          "1 thread input events/s", "threads", "seconds", "input events/s", "synaptic events/s"],
+                         speed_rows))
     print(f"\nspike times vs the exact reference ({n_ref} spikes, network {n_in}-{n_hidden}-{N_OUT}, "
           f"{t_acc_s} s; errors over neurons with equal spike counts)")
     print(markdown_table(["engine", "dt / tau", "dt s", "seconds", "max abs error s", "mean abs error s",
