@@ -23,10 +23,12 @@ from snn_deploy.spikes import SpikeEvents
 
 @dataclass(frozen=True)
 class Tolerances:
-    """Pass criteria: every matched pair lies within ``steps`` steps; at least ``min_match`` of spikes match."""
+    """Pass criteria: every matched pair lies within ``steps`` steps; at least ``min_match`` of spikes match;
+    with class labels, the deployed accuracy is at most ``max_accuracy_drop`` (a fraction) below the reference's."""
 
     steps: float = 1.0
     min_match: float = 0.95
+    max_accuracy_drop: float = 0.005
 
 
 def raster_to_events(spikes: np.ndarray, dt_s: float, latency_steps: int, t_end_s: float = np.inf
@@ -150,6 +152,15 @@ class CheckResult:
             f"matched fraction {fraction:.4f} (min {self.tolerances.min_match}) within "
             f"{self.tolerances.steps:g} step(s); max |dt| {self.max_abs_dt_steps:.3g} steps",
         ))
+        if self.classification is not None:
+            c = self.classification
+            drop = c.accuracy_reference - c.accuracy_deployed
+            verdicts.append(Criterion(
+                "accuracy_preserved", drop <= self.tolerances.max_accuracy_drop + 1e-12,
+                f"accuracy deployed {c.accuracy_deployed:.4f} vs reference {c.accuracy_reference:.4f} "
+                f"({100 * drop:+.2f} pp drop, max {100 * self.tolerances.max_accuracy_drop:g} pp) on {c.labels.size} "
+                f"samples; agreement {c.agreement:.4f}",
+            ))
         return verdicts
 
     @property

@@ -41,6 +41,9 @@ def _progress_bar(quiet: bool):
               help="A deployed spike matches a reference spike within this many time steps.")
 @click.option("--min-match", type=click.FloatRange(0, 1), default=0.95, show_default=True,
               help="Minimum fraction of matched spikes.")
+@click.option("--max-accuracy-drop", type=click.FloatRange(0, 100), default=0.5, show_default=True,
+              help="With --dataset: the deployed accuracy may be at most this many percentage points below the "
+                   "reference's.")
 @click.option("--dt", "dt_s", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Time step when compiling (default: the target's rule).")
 @click.option("--json", "as_json", is_flag=True, help="Print exactly one JSON object on stdout; no progress.")
@@ -50,7 +53,8 @@ def _progress_bar(quiet: bool):
               help="Write report.json and PNG plots to this directory.")
 def check_command(model: str, target: str, engine: str | None, artifact_dir: str | None, input_path: str | None,
                   dataset: str | None, limit: int | None, random_samples: int | None, seed: int, rate_hz: float, duration_s: float,
-                  tolerance_steps: float, min_match: float, dt_s: float | None, as_json: bool,
+                  tolerance_steps: float, min_match: float, max_accuracy_drop: float, dt_s: float | None,
+                  as_json: bool,
                   junit_path: str | None, report_dir: str | None) -> None:
     """Check that MODEL deployed to TARGET does what the exact reference does (and what the vendor engine does)."""
     from snn_deploy.check.equivalence import Tolerances
@@ -79,7 +83,7 @@ def check_command(model: str, target: str, engine: str | None, artifact_dir: str
             bar.update(1)
 
         run = run_check(graph, model, target=target, engine=engine, check_input=check_input,
-                        tolerances=Tolerances(tolerance_steps, min_match), artifact_dir=artifact_dir, dt_s=dt_s,
+                        tolerances=Tolerances(tolerance_steps, min_match, max_accuracy_drop / 100), artifact_dir=artifact_dir, dt_s=dt_s,
                         record_state=report_dir is not None, progress=progress)
     result = run.result
     if junit_path is not None:

@@ -77,3 +77,25 @@ def test_dynamics_criterion_fails_on_a_stability_crossing_and_names_the_populati
     assert "bifurcating: " in verdict.message and "stable:" not in verdict.message
     assert "--dt 5e-05" in verdict.message
     assert result.to_json()["dynamics"]["bifurcating"]["crossed_stability"] == 2
+
+
+@pytest.mark.parametrize("max_drop, passes", [(0.0, False), (0.49, False), (0.5, True)])
+def test_accuracy_criterion_bounds_the_deployed_accuracy_drop(max_drop, passes):
+    reference, emulated = _runs(0.0)
+    emulated["out/spikes"][1, 2 + 3, 0] = 1  # sample 1 now fires output 0 first: deployed 1 of 2 right
+    result = compare(target="loihi2", engine=None, manifest={"latency_steps_by_node": {"out": 2}},
+                     reference=reference, emulated=emulated, dt_s=DT,
+                     tolerances=Tolerances(steps=1.0, min_match=0.0, max_accuracy_drop=max_drop),
+                     output_population="out", labels=np.array([0, 2]))
+    verdict = {c.name: c for c in result.criteria()}["accuracy_preserved"]
+    assert result.classification.accuracy_reference == 1.0 and result.classification.accuracy_deployed == 0.5
+    assert verdict.passed is passes and result.passed is passes
+    assert "-50.00 pp" not in verdict.message and "+50.00 pp drop" in verdict.message
+
+
+def test_accuracy_criterion_only_with_labels():
+    reference, emulated = _runs(0.0)
+    result = compare(target="loihi2", engine=None, manifest={"latency_steps_by_node": {"out": 2}},
+                     reference=reference, emulated=emulated, dt_s=DT, tolerances=Tolerances(),
+                     output_population="out")
+    assert "accuracy_preserved" not in {c.name for c in result.criteria()}
