@@ -15,6 +15,7 @@ from tests.conftest import REPO
 EXAMPLE = REPO / "examples" / "mmnd_skip"
 
 
+@pytest.mark.slow
 def test_committed_model_is_what_its_seed_trains(tmp_path):
     record = json.loads((EXAMPLE / "model.json").read_text())
     assert record["command"] == f"snn-deploy train spikeorder -o examples/mmnd_skip/model.onnx --seed {record['seed']}"
