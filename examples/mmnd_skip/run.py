@@ -85,6 +85,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{emulated['accuracy_deployed']:.4f}, agreement {emulated['classification_agreement']:.4f}; matched spikes "
           f"{emulated['matched_fraction']:.4f} within {TOLERANCE_STEPS} steps, mean |dt| "
           f"{emulated['mean_abs_dt_steps']:.2f} steps")
+    for criterion in emulated["criteria"]:
+        print(f"  {'PASS' if criterion['passed'] else 'FAIL'} {criterion['name']}: {criterion['message']}")
 
     print(f"snn-deploy check against Lava on the first {args.limit} test samples:", flush=True)
     final = snn_deploy(*check_args(args.model, artifact, "--engine", "lava", "--limit", args.limit), capture=False)
