@@ -86,9 +86,9 @@ def main() -> None:
     sizes = SIZES[:2] if args.quick else SIZES
     if args.size:
         sizes = (tuple(int(n) for n in args.size.split("x")),)
-    rng = np.random.default_rng(0)
     rows, results = [], []
     for layers, width in sizes:
+        rng = np.random.default_rng([layers, width])  # the same network and input with or without --size
         deployment = quantize(chain(layers, width, rng))
         last = f"lif{layers - 1}"
         raster = (rng.random((BATCH, steps, width)) < INPUT_DENSITY).astype(np.uint8)

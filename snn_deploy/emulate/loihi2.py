@@ -85,9 +85,20 @@ def _lif_step(u, v, a_in, drive, u_keep, v_keep, vth_scaled, decay_bits, act_shi
 
 @numba.njit(cache=True, nogil=True)
 def _add_rows(spiking, dense_rows, acc):  # pragma: no cover - compiled
-    """``acc += dense_rows[j]`` for every ``j`` in ``spiking`` (``dense_rows`` flat ``[in, len(acc)]``)."""
+    """``acc += dense_rows[j]`` for every ``j`` in ``spiking`` (``dense_rows`` flat ``[in, len(acc)]``).
+
+    Four rows per pass over ``acc``: one load and store of the accumulator per four rows read.
+    """
     n_out = acc.size
-    for j in spiking:
+    n_four = spiking.size // 4 * 4
+    for p in range(0, n_four, 4):
+        row0 = dense_rows[spiking[p] * n_out:(spiking[p] + 1) * n_out]
+        row1 = dense_rows[spiking[p + 1] * n_out:(spiking[p + 1] + 1) * n_out]
+        row2 = dense_rows[spiking[p + 2] * n_out:(spiking[p + 2] + 1) * n_out]
+        row3 = dense_rows[spiking[p + 3] * n_out:(spiking[p + 3] + 1) * n_out]
+        for i in range(n_out):
+            acc[i] += row0[i] + row1[i] + row2[i] + row3[i]
+    for j in spiking[n_four:]:
         row = dense_rows[j * n_out:(j + 1) * n_out]
         for i in range(n_out):
             acc[i] += row[i]
