@@ -3,8 +3,9 @@ r"""Training layered CubaLIF networks on spike times with exact gradients, Adam 
 The network is ``Input -> Dense -> CubaLIF -> ... -> Dense -> CubaLIF(classes) -> Output``, optionally with
 skip-layer projections (``TrainConfig.skip``) and heterogeneous neurons (``TrainConfig.neurons``: per-neuron
 ``tau_mem_s``, ``v_leak`` and ``r`` drawn from the seed at initialisation and kept fixed in every population;
-only weights are trained). A sample is classified by the output neuron that fires first (:mod:`snn_deploy.reference.decoding`). Gradients are the
-exact ones of :func:`snn_deploy.reference.gradients.backward` for the training forward pass, whose hidden
+only weights are trained). A sample is classified by the output neuron that fires first
+(:mod:`snn_deploy.reference.decoding`). Gradients are the exact ones of
+:func:`snn_deploy.reference.gradients.backward` for the training forward pass, whose hidden
 neurons stop after ``max_spikes`` spikes (output neurons after their first); the accuracies stored with the
 model come from the uncapped pass. The loss is :class:`~snn_deploy.reference.losses.FirstSpikeLoss` plus
 :class:`~snn_deploy.reference.losses.SilencePenalty` (the only gradient a silent neuron's weights receive).
