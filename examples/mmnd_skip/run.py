@@ -54,7 +54,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=4, help="test samples run in Lava (default 4)")
     parser.add_argument("--emulate-limit", type=int, default=None,
                         help="test samples of the emulator-only run (default: the whole test set)")
-    parser.add_argument("--out", type=Path, default=Path("mmnd_skip-out"), help="directory for the compiled package")
+    parser.add_argument("--out", type=Path, default=Path("out") / "mmnd_skip", help="directory for the compiled package")
     args = parser.parse_args(argv)
 
     if args.retrain or not args.model.exists():
