@@ -67,17 +67,21 @@ def test_committed_xor_model_is_what_the_preset_trains() -> None:
     assert graphs_equal(fresh.graph, committed)
 
 
-def test_noisy_training_is_deterministic_and_perturbs_only_the_forward_pass() -> None:
+def test_robust_phase_is_deterministic_and_continues_from_the_selected_model() -> None:
     import dataclasses
 
-    noisy = dataclasses.replace(PRESETS["xor"], weight_noise=0.05, time_jitter_s=2e-4)
-    a = train(noisy, seed=0, epochs=20)
-    b = train(noisy, seed=0, epochs=20)
+    from snn_deploy.reference.trainer import RobustPhase
+
+    robust = RobustPhase(epochs=10, learning_rate=0.01, weight_noise=0.05, time_jitter_s=2e-4)
+    config = dataclasses.replace(PRESETS["xor"], robust=robust)
+    a = train(config, seed=0, epochs=20)
+    b = train(config, seed=0, epochs=20)
     clean = train(PRESETS["xor"], seed=0, epochs=20)
     assert graphs_equal(a.graph, b.graph)
+    assert len(a.history.loss) == 30 and a.history.loss[:20] == clean.history.loss  # same main phase
     assert not np.array_equal(a.graph.nodes["fc1"].weight, clean.graph.nodes["fc1"].weight)
-    hyper = a.graph.metadata["hyperparameters"]
-    assert hyper["weight_noise"] == 0.05 and hyper["time_jitter_s"] == 2e-4
-    assert "weight_noise" not in clean.graph.metadata["hyperparameters"]
+    assert a.graph.metadata["selected_epoch"] > 20  # chosen among the robust epochs
+    assert a.graph.metadata["hyperparameters"]["robust"]["weight_noise"] == 0.05
+    assert "robust" not in clean.graph.metadata["hyperparameters"]
     # the stored accuracies come from the clean network: re-evaluating the saved graph gives them back
     assert evaluate(a.graph, "xor")["test_accuracy"] == a.test_accuracy
