@@ -25,7 +25,8 @@ def train_command(dataset: str, output: str, seed: int, epochs: int | None) -> N
 
     config = PRESETS[dataset]
     total = config.epochs if epochs is None else epochs
-    with tqdm(total=total, file=sys.stderr, desc=f"train {dataset}", unit="epoch") as bar:
+    robust_epochs = 0 if config.robust is None else config.robust.epochs
+    with tqdm(total=total + robust_epochs, file=sys.stderr, desc=f"train {dataset}", unit="epoch") as bar:
         def progress(epoch: int, history, network) -> None:
             bar.set_postfix(loss=f"{history.loss[-1]:.4f}", acc=f"{history.train_accuracy[-1]:.3f}")
             bar.update(1)
