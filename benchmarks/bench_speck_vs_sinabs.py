@@ -6,14 +6,21 @@ all ``batch x steps`` frames (float32 torch, every output position), then its IA
 Python; the emulator (:mod:`snn_deploy.emulate.speck`) runs conv + IAF + pooling frame by frame in one
 compiled kernel, event driven, one thread per core.
 
-Profile (before this version, same machine, batch 32 x 200 steps): the emulator ran sinabs's own float32
-torch conv over every position, then a numpy IAF loop over steps; it was 0.47x sinabs's speed at batch 32.
-The torch conv was the main cost (layer 3: 0.49 s of the 16 x 16 x 3 x 3 conv for 6400 frames whose inputs
-are ~2-4 % non-zero), then the int64 ``[batch, steps, ...]`` arrays (allocating and first touching 420 MB
-per layer cost ~0.6 s: page faults, not arithmetic). Now the conv does work only for non-zero inputs
-(events x features x kernel area), exactly in int64, and spike counts are stored as uint8 (wider only when
-a count needs it). The second table times the conv alone: event driven (``conv2d``) vs torch float32 over
-every position (what sinabs computes), on the frames each layer sees.
+Profile of the previous emulator (2026-11-24, same machine): it ran sinabs's own float32 torch conv over
+every output position for all frames, then a numpy IAF loop over steps on int64 ``[batch, steps, ...]``
+arrays; at batch 32 x 200 steps it was 0.47x sinabs's speed (7.9 s vs 3.7 s). Per layer, the torch conv
+was the main cost (layer 3: 0.49 s for 6400 frames whose inputs are ~2-4 % non-zero), then the int64
+arrays: allocating and first touching the 420 MB of one layer's int64 spikes at batch 64 x 200 cost ~0.6 s
+of page faults, more than the arithmetic. Now the conv does work only for non-zero inputs (events x
+features x kernel area), exactly in int64, fused with the IAF and the pooling per frame, and spike counts
+are stored as uint8 (wider only when a count needs it). Before / after in one run (old code kept aside,
+spikes asserted identical, one core free): batch 1 x 200 steps 0.176 -> 0.018 s (9.7x), batch 32 x 200
+3.13 -> 0.46 s (6.9x), batch 64 x 200 5.79 -> 0.98 s (5.9x); the full run of this script (loaded machine)
+then measured sinabs / emulator = 8.8 at batch 1 and 6.7 at batch 64.
+
+The second table times the conv alone: event driven (``conv2d``) vs torch float32 over every position (what
+sinabs computes), on the frames each layer sees; both allocate their whole output there (int64 / float32),
+which the emulator's fused kernel does not.
 
     .venv/bin/python benchmarks/bench_speck_vs_sinabs.py [--quick]
 """
