@@ -5,6 +5,7 @@ import numpy as np
 
 from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.nodes import CubaLIF, Dense, Input, Output
+from snn_deploy.reference.layered import LayeredNetwork, forward
 
 TAU_SYN_S = 5e-3
 TAU_MEM_S = 10e-3
@@ -45,3 +46,36 @@ def skip_graph(seed: int, reset_mode: str = "subtract", sizes: tuple[int, ...] =
 def latency_inputs(seed: int, batch: int, units: int, t_max_s: float = 10e-3) -> np.ndarray:
     """``[batch, units, 1]`` random input spike times in ``[0, t_max_s]``."""
     return np.random.default_rng(seed + 1000).uniform(0.0, t_max_s, (batch, units, 1))
+
+
+def perturbed(network: LayeredNetwork, layer: int, projection: int, index: tuple, delta: float) -> LayeredNetwork:
+    """``network`` with one weight ``[layer][projection][index]`` moved by ``delta``."""
+    weights = [list(l.weights) for l in network.layers]
+    weights[layer][projection] = weights[layer][projection].copy()
+    weights[layer][projection][index] += delta
+    return network.with_weights([tuple(w) for w in weights])
+
+
+def finite_difference_pairs(network: LayeredNetwork, inputs: np.ndarray, coefficients: list[np.ndarray],
+                            grads: list[tuple[np.ndarray, ...]], max_spikes: int, step: float
+                            ) -> tuple[np.ndarray, np.ndarray]:
+    """``(exact, numeric)`` dL/dw for ``L = sum_k c_k t_k`` over every layer's spikes: ``grads`` against central
+    differences with ``h = step * max|W|`` per projection, for every weight whose ``+-h`` keeps every spike count
+    (a spike that appears or vanishes has no derivative)."""
+    def run(net: LayeredNetwork) -> tuple[float, list[np.ndarray]]:
+        times = forward(net, inputs, max_spikes).times
+        value = sum(np.sum(np.where(np.isfinite(t), c * t, 0.0)) for t, c in zip(times, coefficients))
+        return float(value), [np.isfinite(t).sum(axis=2) for t in times]
+
+    _, counts = run(network)
+    exact, numeric = [], []
+    for l, layer in enumerate(network.layers):
+        for p, weight in enumerate(layer.weights):
+            h = step * np.abs(weight).max()
+            for index in np.ndindex(weight.shape):
+                (plus, c_plus), (minus, c_minus) = (run(perturbed(network, l, p, index, s * h)) for s in (1, -1))
+                if any(not np.array_equal(a, b) for c in (c_plus, c_minus) for a, b in zip(c, counts)):
+                    continue
+                numeric.append((plus - minus) / (2 * h))
+                exact.append(grads[l][p][index])
+    return np.array(exact), np.array(numeric)

@@ -9,26 +9,10 @@ from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.nodes import CubaLIF, Dense, Input, Output
 from snn_deploy.reference.gradients import backward, causal_graph, forward_propagation
 from snn_deploy.reference.layered import LayeredNetwork, forward
-from tests.reference.layered_networks import latency_inputs, skip_graph
+from tests.reference.layered_networks import finite_difference_pairs, latency_inputs, perturbed, skip_graph
 
 MAX_SPIKES = 64
 STEP = 1e-6  # relative to the largest weight of the projection
-
-
-def _spike_functional(network: LayeredNetwork, inputs: np.ndarray, coefficients: list[np.ndarray]) -> float:
-    spikes = forward(network, inputs, MAX_SPIKES)
-    return float(sum(np.sum(np.where(np.isfinite(t), c * t, 0.0)) for t, c in zip(spikes.times, coefficients)))
-
-
-def _counts(network: LayeredNetwork, inputs: np.ndarray) -> list[np.ndarray]:
-    return [np.isfinite(t).sum(axis=2) for t in forward(network, inputs, MAX_SPIKES).times]
-
-
-def _perturbed(network: LayeredNetwork, layer: int, projection: int, index: tuple, delta: float) -> LayeredNetwork:
-    weights = [list(l.weights) for l in network.layers]
-    weights[layer][projection] = weights[layer][projection].copy()
-    weights[layer][projection][index] += delta
-    return network.with_weights([tuple(w) for w in weights])
 
 
 @pytest.mark.parametrize("reset_mode", ["subtract", "to_value"])
@@ -41,20 +25,8 @@ def test_reverse_accumulation_equals_finite_differences(seed: int, reset_mode: s
     rng = np.random.default_rng(seed)
     coefficients = [rng.normal(size=t.shape) for t in spikes.times]
     grads = backward(network, spikes, coefficients)
-    counts = _counts(network, inputs)
-    exact, numeric = [], []
-    for l, layer in enumerate(network.layers):
-        for p, weight in enumerate(layer.weights):
-            h = STEP * np.abs(weight).max()
-            for index in np.ndindex(weight.shape):
-                plus, minus = (_perturbed(network, l, p, index, s * h) for s in (1, -1))
-                if any(not np.array_equal(a, b) for net in (plus, minus) for a, b in zip(_counts(net, inputs), counts)):
-                    continue  # spike created or deleted: no derivative there
-                numeric.append((_spike_functional(plus, inputs, coefficients)
-                                 - _spike_functional(minus, inputs, coefficients)) / (2 * h))
-                exact.append(grads[l][p][index])
+    exact, numeric = finite_difference_pairs(network, inputs, coefficients, grads, MAX_SPIKES, STEP)
     assert len(exact) >= 30
-    exact, numeric = np.array(exact), np.array(numeric)
     assert np.linalg.norm(exact - numeric) / np.linalg.norm(numeric) < 1e-5
 
 
@@ -134,6 +106,6 @@ def test_three_neuron_example_causal_structure() -> None:
         w = network.layers[l].weights[p][0, 0]
         h = 1e-7 * abs(w)
         times = [np.concatenate([t[0, 0][np.isfinite(t[0, 0])] for t in forward(
-            _perturbed(network, l, p, (0, 0), s * h), np.zeros((1, 1, 1)), MAX_SPIKES).times]) for s in (1, -1)]
+            perturbed(network, l, p, (0, 0), s * h), np.zeros((1, 1, 1)), MAX_SPIKES).times]) for s in (1, -1)]
         numeric = (times[0] - times[1]) / (2 * h)
         np.testing.assert_allclose(jacobian[:, column], numeric, rtol=1e-5)

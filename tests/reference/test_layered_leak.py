@@ -14,7 +14,7 @@ from snn_deploy.ir.nodes import CubaLIF
 from snn_deploy.reference.gradients import backward
 from snn_deploy.reference.layered import LayeredNetwork, events_from_times, forward, times_from_events
 from snn_deploy.reference.simulator import simulate
-from tests.reference.layered_networks import latency_inputs, skip_graph
+from tests.reference.layered_networks import finite_difference_pairs, latency_inputs, skip_graph
 
 MAX_SPIKES = 64
 
@@ -74,26 +74,6 @@ def test_leaky_gradients_equal_finite_differences(seed: int) -> None:
     rng = np.random.default_rng(seed)
     coefficients = [rng.normal(size=t.shape) for t in spikes.times]
     grads = backward(network, spikes, coefficients)
-
-    def run(l: int, p: int, index: tuple, delta: float) -> tuple[float, list[np.ndarray]]:
-        weights = [list(layer.weights) for layer in network.layers]
-        weights[l][p] = weights[l][p].copy()
-        weights[l][p][index] += delta
-        times = forward(network.with_weights([tuple(w) for w in weights]), inputs, MAX_SPIKES).times
-        value = sum(np.sum(np.where(np.isfinite(t), c * t, 0.0)) for t, c in zip(times, coefficients))
-        return float(value), [np.isfinite(t).sum(axis=2) for t in times]
-
-    counts = [np.isfinite(t).sum(axis=2) for t in spikes.times]
-    exact, numeric = [], []
-    for l, layer in enumerate(network.layers):
-        for p, weight in enumerate(layer.weights):
-            h = 1e-6 * np.abs(weight).max()
-            for index in np.ndindex(weight.shape):
-                (plus, c_plus), (minus, c_minus) = run(l, p, index, h), run(l, p, index, -h)
-                if any(not np.array_equal(a, b) for c in (c_plus, c_minus) for a, b in zip(c, counts)):
-                    continue  # a spike appears or vanishes: no derivative there
-                numeric.append((plus - minus) / (2 * h))
-                exact.append(grads[l][p][index])
+    exact, numeric = finite_difference_pairs(network, inputs, coefficients, grads, MAX_SPIKES, 1e-6)
     assert len(exact) >= 30
-    exact, numeric = np.array(exact), np.array(numeric)
     assert np.linalg.norm(exact - numeric) / np.linalg.norm(numeric) < 1e-5
