@@ -46,8 +46,9 @@ from snn_deploy.ir.io import load  # noqa: E402
 from snn_deploy.quantize.loihi2.quantizer import quantize as quantize_loihi2  # noqa: E402
 from snn_deploy.quantize.loihi2.spec import LOIHI2  # noqa: E402
 from snn_deploy.quantize.speck.quantizer import quantize as quantize_speck  # noqa: E402
+from snn_deploy.shared import shared_models_dir  # noqa: E402
 
-SPECK_MODEL = Path(__file__).resolve().parents[2] / "shared" / "models" / "cnn_sinabs.nir"
+SPECK_MODEL = shared_models_dir() / "cnn_sinabs.nir"
 INPUT_DENSITY = 0.05
 
 

@@ -42,8 +42,9 @@ from snn_deploy.backends.sinabs.engine import run_sinabs  # noqa: E402
 from snn_deploy.emulate.speck import conv2d, emulate  # noqa: E402
 from snn_deploy.ir.io import load  # noqa: E402
 from snn_deploy.quantize.speck.quantizer import quantize  # noqa: E402
+from snn_deploy.shared import shared_models_dir  # noqa: E402
 
-MODEL = Path(__file__).resolve().parents[2] / "shared" / "models" / "cnn_sinabs.nir"
+MODEL = shared_models_dir() / "cnn_sinabs.nir"
 INPUT_DENSITY = 0.05
 GOALS = {1: "faster than sinabs (ratio > 1)", 64: "not slower than sinabs (ratio >= 1)"}
 

@@ -14,7 +14,6 @@ says PASS or FAIL for each target: the demo shows, ``snn-deploy check`` gates), 
 """
 from __future__ import annotations
 
-import os
 import sys
 import time
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from snn_deploy.errors import SnnDeployError, UnsupportedError
 from snn_deploy.ir.graph import Graph, graphs_equal
 from snn_deploy.ir.io import load, save
 from snn_deploy.ir.io.summary import graph_summary
+from snn_deploy.shared import shared_models_dir
 
 REPO = Path(__file__).resolve().parents[1]
 MODEL = REPO / "examples" / "models" / "yinyang.onnx"
@@ -122,7 +122,7 @@ def summary_table(rows: list[TargetRow]) -> str:
 
 def shared_models() -> list[Path]:
     """The shared third-party model files (NIR and netx), sorted."""
-    root = Path(os.environ.get("SNN_DEPLOY_SHARED", REPO.parent / "shared")) / "models"
+    root = shared_models_dir()
     return sorted(p for p in root.rglob("*") if p.suffix in (".nir", ".net"))
 
 

@@ -1,14 +1,13 @@
 """Shared fixtures: where the shared models live, temporary output paths."""
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("SNN_DEPLOY_SHARED", REPO.parent / "shared"))
-MODELS = SHARED / "models"
+from snn_deploy.shared import shared_models_dir
+
+MODELS = shared_models_dir()
 
 
 @pytest.fixture(scope="session")
