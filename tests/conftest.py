@@ -7,6 +7,7 @@ import pytest
 
 from snn_deploy.shared import shared_models_dir
 
+REPO = Path(__file__).resolve().parents[1]
 MODELS = shared_models_dir()
 
 
