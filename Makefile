@@ -3,14 +3,16 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 LAVA_VENV := .venv-lava
+SINABS_VENV := .venv-sinabs
 PY := $(VENV)/bin/python
 PIP_QUIET := --quiet --disable-pip-version-check
-# The Lava engine interpreter snn-deploy drives as a subprocess (a user's own setting wins).
-LAVA_ENV := SNN_DEPLOY_LAVA_PYTHON=$${SNN_DEPLOY_LAVA_PYTHON:-$(abspath $(LAVA_VENV))/bin/python}
+# The engine interpreters snn-deploy drives as subprocesses (a user's own setting wins).
+ENGINE_ENV := SNN_DEPLOY_LAVA_PYTHON=$${SNN_DEPLOY_LAVA_PYTHON:-$(abspath $(LAVA_VENV))/bin/python} \
+	SNN_DEPLOY_SINABS_PYTHON=$${SNN_DEPLOY_SINABS_PYTHON:-$(abspath $(SINABS_VENV))/bin/python}
 
 .PHONY: env demo test bench clean
 
-env: $(VENV)/.installed $(LAVA_VENV)/.installed
+env: $(VENV)/.installed $(LAVA_VENV)/.installed $(SINABS_VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml requirements/constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -22,14 +24,19 @@ $(LAVA_VENV)/.installed: requirements/lava.txt scripts/find-python310
 	$(LAVA_VENV)/bin/python -m pip install $(PIP_QUIET) -r requirements/lava.txt
 	touch $@
 
+$(SINABS_VENV)/.installed: requirements/sinabs.txt requirements/constraints.txt
+	test -x $(SINABS_VENV)/bin/python || $(PYTHON) -m venv $(SINABS_VENV)
+	$(SINABS_VENV)/bin/python -m pip install $(PIP_QUIET) -c requirements/constraints.txt -r requirements/sinabs.txt
+	touch $@
+
 demo: env
-	$(LAVA_ENV) $(PY) -m snn_deploy.demo
+	$(ENGINE_ENV) $(PY) -m snn_deploy.demo
 
 test: env
-	$(LAVA_ENV) $(PY) -m pytest -q -n 2 --dist loadgroup
+	$(ENGINE_ENV) $(PY) -m pytest -q -n 2 --dist loadgroup
 
 bench: env
-	$(LAVA_ENV) $(PY) benchmarks/run_all.py --quick
+	$(ENGINE_ENV) $(PY) benchmarks/run_all.py --quick
 
 clean:
-	rm -rf $(VENV) $(LAVA_VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) $(LAVA_VENV) $(SINABS_VENV) build *.egg-info .pytest_cache
