@@ -5,14 +5,14 @@ Readers and writers live in :mod:`snn_deploy.ir.io`; :func:`snn_deploy.ir.io.loa
 """
 from snn_deploy.ir.graph import Edge, Graph, graphs_equal
 from snn_deploy.ir.nodes import (
-    IF, LI, LIF, NODE_KINDS, POPULATION_KINDS, PROJECTION_KINDS, AvgPool2d, Conv2d, CoupledLIF, CubaLIF,
+    IF, LI, LIF, NODE_KINDS, POPULATION_KINDS, PROJECTION_KINDS, AvgPool2d, Conv2d, CoupledLIF, CubaLI, CubaLIF,
     Delay, Dense, Flatten, Input, Node, Output, Population, Projection, SumPool2d, nodes_equal,
 )
 from snn_deploy.ir.shapes import infer_shapes, neuron_count, synapse_count
 
 __all__ = [
     "IF", "LI", "LIF", "NODE_KINDS", "POPULATION_KINDS", "PROJECTION_KINDS", "AvgPool2d", "Conv2d",
-    "CoupledLIF", "CubaLIF", "Delay", "Dense", "Edge", "Flatten", "Graph", "Input", "Node", "Output",
+    "CoupledLIF", "CubaLI", "CubaLIF", "Delay", "Dense", "Edge", "Flatten", "Graph", "Input", "Node", "Output",
     "Population", "Projection", "SumPool2d", "graphs_equal", "infer_shapes", "neuron_count", "nodes_equal",
     "synapse_count",
 ]

@@ -15,6 +15,8 @@ linearly: ``Dense`` gives ``W S + b``. A population integrates what arrives:
   ``r w / tau_mem``).
 * ``IF``: ``dv/dt = r S`` (a pulse makes ``v`` jump by ``r w``).
 * ``LI``: ``tau_mem dv/dt = (v_leak - v) + r S``; never spikes (read-out).
+* ``CubaLI``: ``tau_syn dI/dt = -I + w_in S``, ``tau_mem dv/dt = (v_leak - v) + r I``; a CubaLIF that
+  never spikes (read-out).
 * ``CoupledLIF``: ``CubaLIF`` plus ``dv_k/dt += sum_{j != k} lambda_kj v_j`` (scSNN self connections,
   BSNN dynamics matrix).
 
@@ -205,6 +207,23 @@ class LI(Population):
 
 
 @dataclass(frozen=True, eq=False)
+class CubaLI(Population):
+    r"""Current-based leaky integrator: :math:`\tau_{syn}\dot I = -I + w_{in} S`, :math:`\tau_{mem}\dot v = (v_{leak}-v) + r I`.
+
+    A read-out that never spikes (NIR's ``CubaLI``). ``tau_syn_s = 0``: delta synapse, as :class:`CubaLIF`.
+    """
+
+    tau_syn_s: np.ndarray
+    tau_mem_s: np.ndarray
+    v_leak: np.ndarray
+    r: np.ndarray
+    w_in: np.ndarray
+
+    spiking: ClassVar[bool] = False
+    array_fields: ClassVar[tuple[str, ...]] = ("tau_syn_s", "tau_mem_s", "v_leak", "r", "w_in")
+
+
+@dataclass(frozen=True, eq=False)
 class CoupledLIF(Population):
     r"""CubaLIF with membrane coupling :math:`\Lambda` (1-D populations only).
 
@@ -336,7 +355,7 @@ class Delay(Projection):
         object.__setattr__(self, "delay_s", _as_array(self.delay_s))
 
 
-POPULATION_KINDS: tuple[type[Population], ...] = (CubaLIF, LIF, IF, LI, CoupledLIF)
+POPULATION_KINDS: tuple[type[Population], ...] = (CubaLIF, LIF, IF, LI, CubaLI, CoupledLIF)
 PROJECTION_KINDS: tuple[type[Projection], ...] = (Dense, Conv2d, SumPool2d, AvgPool2d, Flatten, Delay)
 NODE_KINDS: dict[str, type[Node]] = {
     cls.__name__: cls for cls in (Input, Output, *POPULATION_KINDS, *PROJECTION_KINDS)

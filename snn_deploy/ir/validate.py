@@ -6,12 +6,13 @@ import numpy as np
 from snn_deploy.errors import GraphValidationError
 from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.nodes import (
-    LI, LIF, Conv2d, CoupledLIF, CubaLIF, Delay, Dense, Input, Node, Output, Population, SumPool2d,
+    LI, LIF, Conv2d, CoupledLIF, CubaLI, CubaLIF, Delay, Dense, Input, Node, Output, Population, SumPool2d,
 )
 
 #: parameters that must be > 0 (time constants of a leak), and those that must be >= 0
-_POSITIVE = {CubaLIF: ("tau_mem_s",), CoupledLIF: ("tau_mem_s",), LIF: ("tau_mem_s",), LI: ("tau_mem_s",)}
-_NON_NEGATIVE = {CubaLIF: ("tau_syn_s",), CoupledLIF: ("tau_syn_s",)}
+_POSITIVE = {CubaLIF: ("tau_mem_s",), CoupledLIF: ("tau_mem_s",), LIF: ("tau_mem_s",), LI: ("tau_mem_s",),
+             CubaLI: ("tau_mem_s",)}
+_NON_NEGATIVE = {CubaLIF: ("tau_syn_s",), CoupledLIF: ("tau_syn_s",), CubaLI: ("tau_syn_s",)}
 
 
 def _check_structure(graph: Graph) -> None:

@@ -13,13 +13,14 @@ population (the summed ``Dense``/``Conv2d`` biases reaching it through the proje
 =========================  =========  =========  ===========  =================================  ===========  ======================
 population                 alpha      beta       g            K0                                 I_inf        jumps (I, v)
 =========================  =========  =========  ===========  =================================  ===========  ======================
-CubaLIF, tau_syn > 0       1/tau_syn  1/tau_mem  r/tau_mem    v_leak/tau_mem                     w_in b       w_in/tau_syn, 0
-CubaLIF, tau_syn = 0       0          1/tau_mem  0            (v_leak + r w_in b)/tau_mem        0            0, r w_in/tau_mem
+CubaLIF(LI), tau_syn > 0   1/tau_syn  1/tau_mem  r/tau_mem    v_leak/tau_mem                     w_in b       w_in/tau_syn, 0
+CubaLIF(LI), tau_syn = 0   0          1/tau_mem  0            (v_leak + r w_in b)/tau_mem        0            0, r w_in/tau_mem
 LIF, LI                    0          1/tau_mem  0            (v_leak + r b)/tau_mem             0            0, r/tau_mem
 IF                         0          0          0            r b                                0            0, r
 =========================  =========  =========  ===========  =================================  ===========  ======================
 
-A ``CoupledLIF`` has the rows of a CubaLIF and becomes a *block* (:mod:`snn_deploy.reference.coupled`).
+``CubaLI`` (a read-out that never spikes) has the rows of a CubaLIF without threshold. A ``CoupledLIF`` has
+the rows of a CubaLIF and becomes a *block* (:mod:`snn_deploy.reference.coupled`).
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ import numpy as np
 from snn_deploy.errors import UnsupportedError
 from snn_deploy.reference import coupled
 from snn_deploy.ir.graph import Graph
-from snn_deploy.ir.nodes import IF, LI, LIF, CoupledLIF, CubaLIF, Input, Population, Projection
+from snn_deploy.ir.nodes import IF, LI, LIF, CoupledLIF, CubaLI, CubaLIF, Input, Population, Projection
 from snn_deploy.reference.neuron_ode import (
     ALPHA, BETA, G, I_INF, JUMP_I, JUMP_V, K0, PARAM_COLUMNS, PHI_MAX, THETA, V_RESET, phi_max,
 )
@@ -69,7 +70,7 @@ def _population_table(name: str, pop: Population, constant: np.ndarray) -> np.nd
         table[:, BETA] = 1.0 / flat["tau_mem_s"]
         table[:, K0] = (flat["v_leak"] + flat["r"] * constant) * table[:, BETA]
         table[:, JUMP_V] = flat["r"] * table[:, BETA]
-    elif isinstance(pop, (CubaLIF, CoupledLIF)):
+    elif isinstance(pop, (CubaLIF, CubaLI, CoupledLIF)):
         beta = 1.0 / flat["tau_mem_s"]
         tau_syn, r, w_in = flat["tau_syn_s"], flat["r"], flat["w_in"]
         delta = tau_syn == 0.0
