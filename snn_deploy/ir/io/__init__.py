@@ -7,8 +7,9 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
-from snn_deploy.errors import ModelFormatError
+from snn_deploy.errors import ModelFormatError, SnnDeployError
 from snn_deploy.ir.graph import Graph
+from snn_deploy.ir.io.reset_reading import override_reset
 
 #: extension -> module implementing ``read(path) -> Graph`` and, where it makes sense, ``write(graph, path)``
 FORMATS: dict[str, str] = {
@@ -27,12 +28,23 @@ def _format_module(path: Path):
     return importlib.import_module(FORMATS[suffix])
 
 
-def load(path: str | Path) -> Graph:
-    """Read a model file into a validated :class:`Graph`."""
+def load(path: str | Path, reset_mode: str | None = None) -> Graph:
+    """Read a model file into a validated :class:`Graph`.
+
+    ``reset_mode`` (``"subtract"``, ``"to_value"`` / ``"to-value"``) sets the reset of every spiking
+    population read from the file, whatever the format (``None``: as the file says; for NIR files older
+    than ``v_reset``, reset to 0, see :mod:`snn_deploy.ir.io.reset_reading`); the graph records the override.
+    """
     path = Path(path)
     if not path.is_file():
         raise ModelFormatError(f"{path}: no such file")
-    return _format_module(path).read(path)
+    graph = _format_module(path).read(path)
+    if reset_mode is None:
+        return graph
+    try:
+        return override_reset(graph, reset_mode)
+    except SnnDeployError as exc:
+        raise type(exc)(f"{path}: {exc}") from exc
 
 
 def save(graph: Graph, path: str | Path) -> None:

@@ -12,25 +12,34 @@ NIR                            IR
 ``SumPool2d`` / ``AvgPool2d``  :class:`SumPool2d` / :class:`AvgPool2d`
 ``Flatten``                    :class:`Flatten`
 ``Delay``                      :class:`Delay` (``delay`` -> ``delay_s``)
-``CubaLIF``                    :class:`CubaLIF` (``tau_syn``, ``tau_mem``, ``r``, ``v_leak``, ``v_threshold``, ``w_in``)
+``CubaLIF``                    :class:`CubaLIF` (``tau_syn``, ``tau_mem``, ``r``, ``v_leak``, ``v_threshold``,
+                               ``v_reset``, ``w_in``)
 ``LIF``                        :class:`LIF` (``tau`` -> ``tau_mem_s``)
 ``IF``                         :class:`IF`
+``CubaLI``                     :class:`CubaLI` (``tau_syn``, ``tau_mem``, ``r``, ``v_leak``, ``w_in``)
 ``LI``                         :class:`LI` (``tau`` -> ``tau_mem_s``)
 =============================  ==========================================================
 
-NIR's neurons reset by subtraction (``v <- v - v_threshold``) and NIR has no reset field, so every
-population is read with ``reset_mode="subtract"`` and ``v_reset = 0``. This holds for
-``braille_noDelay_bias_zero.nir`` too: its name says "zero", but nothing in the file does, so it is
-read as subtract (a user who knows better changes ``reset_mode`` after loading). Writing a
-population with ``reset_mode="to_value"`` or a non-zero ``v_reset``, a :class:`CoupledLIF`, or a
-:class:`Dense` with per-synapse ``delay_s`` raises :class:`UnsupportedError` naming the node.
-NIR's ``I``, ``Threshold`` and ``Conv1d`` are not read (:class:`UnsupportedError`); nested graphs
-are inlined (:func:`flatten_subgraphs`; written back flat).
+Resets follow NIR 1.0.8: ``IF``, ``LIF`` and ``CubaLIF`` fire when ``v > v_threshold`` and reset to
+``v_reset`` (NIR 1.0.6; optional with default 0 since 1.0.7), so every spiking population is read with
+``reset_mode="to_value"`` and the file's ``v_reset``. A file written before ``v_reset`` existed (no
+``v_reset`` dataset on the node, e.g. the nir 1.0.4-era shared models) is ambiguous: it is read as
+current NIR reads it (``v_reset = 0``) and the graph metadata ``reset_reading`` says so
+(:mod:`snn_deploy.ir.io.reset_reading`; ``inspect`` and the compile reports state it, and
+``--reset-mode subtract`` reads it as the many exporters that subtracted meant it). Writing produces
+NIR 1.0.8 files with ``v_reset`` (gzip-compressed, as ``nir.write`` does); a population NIR cannot
+express (reset by subtraction: current NIR has none; a :class:`CoupledLIF`; a :class:`Dense` with
+per-synapse ``delay_s``) raises :class:`UnsupportedError` naming the node. NIR's ``I``,
+``Threshold`` and ``Conv1d`` are not read (:class:`UnsupportedError`); nested graphs are inlined
+(:mod:`snn_deploy.ir.io.nir_nested`; written back flat). Files are read without ``nir``'s type
+check (it rejects or rewrites graphs that older releases wrote), every release 1.0.0 - 1.0.8.
 
 Exporter quirks handled on reading
 ----------------------------------
 * Scalar or size-1 neuron parameters are broadcast to the population, whose shape then comes from
-  the node feeding it; missing ``Output`` types are taken from the source.
+  the node feeding it; missing or empty ``Output`` types are taken from the source, a missing or
+  empty ``Input`` type from the node it feeds (a Linear's ``in`` size, a population's shape, a
+  Conv2d's channels and ``input_shape``).
 * Shapes are inferred by the IR (``input_type``/``output_type`` may be ``None``, as sinabs writes
   for pooling); a ``Conv2d.input_shape`` that disagrees with the inferred input is an error.
 * ``Flatten`` dims that do not fit the inferred input rank are read in PyTorch's batch-inclusive
@@ -39,7 +48,8 @@ Exporter quirks handled on reading
   feed-forward ``fc -> lif`` (newer versions as a nested graph, inlined here). Both edges end at the
   same synapse (``RSynaptic`` adds the recurrent current to the same synaptic state), which is NIR's
   and the IR's rule "inputs are summed, then scaled by ``w_in``"; the cycle becomes an IR recurrent
-  edge. snnTorch's exporter maps its discrete decays with a fixed ``dt = 1e-4`` s:
+  edge. snnTorch 1.0 writes ``v_reset = 0`` whatever its neurons' ``reset_mechanism`` (default
+  ``"subtract"``), so its files say "reset to 0" even for a network trained with subtraction. snnTorch's exporter maps its discrete decays with a fixed ``dt = 1e-4`` s:
   ``tau = dt / (1 - decay)``, ``r = tau_mem / dt``, ``w_in = tau_syn / dt`` (so
   ``braille_*.nir`` has ``r = 10``, ``w_in = 2.22``). These are ordinary NIR parameters with NIR's
   meaning, read as they are: no special handling of ``r`` or ``w_in`` is needed or done.
@@ -61,6 +71,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable
 
+import h5py
 import nir
 import numpy as np
 
@@ -68,8 +79,10 @@ from snn_deploy.errors import GraphValidationError, ModelFormatError, Unsupporte
 from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.io import metadata as meta
 from snn_deploy.ir.io.files import open_hdf5, reading, write_atomic
+from snn_deploy.ir.io.nir_nested import flatten_subgraphs, inner_name
+from snn_deploy.ir.io.reset_reading import with_default_reading
 from snn_deploy.ir.nodes import (
-    IF, LI, LIF, AvgPool2d, Conv2d, CoupledLIF, CubaLIF, Delay, Dense, Flatten, Input, Node, Output,
+    IF, LI, LIF, AvgPool2d, Conv2d, CoupledLIF, CubaLI, CubaLIF, Delay, Dense, Flatten, Input, Node, Output,
     Population, SumPool2d,
 )
 from snn_deploy.ir.shapes import node_output_shape
@@ -77,12 +90,15 @@ from snn_deploy.ir.shapes import node_output_shape
 #: NIR parameter name -> IR field name, per population kind
 NEURON_FIELDS: dict[type[Population], dict[str, str]] = {
     CubaLIF: {"tau_syn": "tau_syn_s", "tau_mem": "tau_mem_s", "r": "r", "v_leak": "v_leak",
-              "v_threshold": "v_threshold", "w_in": "w_in"},
-    LIF: {"tau": "tau_mem_s", "r": "r", "v_leak": "v_leak", "v_threshold": "v_threshold"},
-    IF: {"r": "r", "v_threshold": "v_threshold"},
+              "v_threshold": "v_threshold", "v_reset": "v_reset", "w_in": "w_in"},
+    LIF: {"tau": "tau_mem_s", "r": "r", "v_leak": "v_leak", "v_threshold": "v_threshold", "v_reset": "v_reset"},
+    IF: {"r": "r", "v_threshold": "v_threshold", "v_reset": "v_reset"},
+    CubaLI: {"tau_syn": "tau_syn_s", "tau_mem": "tau_mem_s", "r": "r", "v_leak": "v_leak", "w_in": "w_in"},
     LI: {"tau": "tau_mem_s", "r": "r", "v_leak": "v_leak"},
 }
-_NIR_NEURONS = {"CubaLIF": CubaLIF, "LIF": LIF, "IF": IF, "LI": LI}
+_NIR_NEURONS = {"CubaLIF": CubaLIF, "LIF": LIF, "IF": IF, "CubaLI": CubaLI, "LI": LI}
+#: NIR neuron types that reset (and have had ``v_reset`` since NIR 1.0.6)
+_RESETTING = ("CubaLIF", "LIF", "IF")
 _HINTS = "nir"  # metadata key of the NIR-specific record
 _STORE = "snn_deploy"  # NIR graph metadata key of our JSON text
 
@@ -113,6 +129,12 @@ def _int(value: Any, what: str) -> int:
     if array.size != 1:
         raise ModelFormatError(f"{what} must be one integer, got shape {array.shape}")
     return int(array.reshape(()))
+
+
+def _given_shape(types: Any, key: str) -> Any:
+    """The shape of an ``input_type`` / ``output_type`` entry; None when missing or empty."""
+    shape = types.get(key) if isinstance(types, dict) else None
+    return None if shape is None or np.size(shape) == 0 else shape
 
 
 def _record_array(hints: dict[str, Any], nir_field: str, array: np.ndarray, ir_shape: Shape) -> None:
@@ -169,11 +191,10 @@ class _Reader:
         if getattr(n, "metadata", None):
             hints["metadata"] = _foreign_metadata(n.metadata)
         if isinstance(n, nir.Input):
-            node = Input(tuple(int(s) for s in _ints(n.input_type["input"], f"node '{name}': shape")))
+            node = Input(self._input_shape(name, n))
         elif isinstance(n, nir.Output):
-            shape = n.output_type.get("output") if n.output_type else None
-            shape = in_shape if shape is None else shape
-            node = Output(tuple(int(s) for s in _ints(shape, f"node '{name}': shape")))
+            shape = _given_shape(n.output_type, "output")
+            node = Output(tuple(int(s) for s in _ints(in_shape if shape is None else shape, f"node '{name}': shape")))
         elif isinstance(n, (nir.Affine, nir.Linear)):
             weight = _array(n.weight, f"node '{name}': parameter 'weight'")
             if weight.ndim != 2:
@@ -252,48 +273,35 @@ class _Reader:
             shape = in_shape
         for field, array in arrays.items():
             _record_array(hints, field, array, tuple(shape))
-        params = {NEURON_FIELDS[cls][f]: np.broadcast_to(a, shape) for f, a in arrays.items()}
+        params: dict[str, Any] = {NEURON_FIELDS[cls][f]: np.broadcast_to(a, shape) for f, a in arrays.items()}
+        if cls.spiking:
+            params["reset_mode"] = "to_value"  # NIR 1.0.6+: v <- v_reset
         return cls.create(tuple(shape), **params)
+
+    def _input_shape(self, name: str, n: nir.Input) -> Shape:
+        """The Input's shape, or (missing or empty in the file) the one the node it feeds expects."""
+        shape = _given_shape(n.input_type, "input")
+        if shape is not None:
+            return tuple(int(s) for s in _ints(shape, f"node '{name}': shape"))
+        targets = [t for t, sources in self.sources.items() if name in sources]
+        target = self.ng.nodes[targets[0]] if targets else None
+        if isinstance(target, (nir.Affine, nir.Linear)) and np.ndim(target.weight) == 2:
+            return (int(np.shape(target.weight)[1]),)
+        if isinstance(target, nir.Conv2d) and target.input_shape is not None and np.ndim(target.weight) == 4:
+            hw = np.broadcast_to(_ints(target.input_shape, f"node '{targets[0]}': input_shape"), (2,))
+            return (int(np.shape(target.weight)[1]) * int(target.groups), *(int(x) for x in hw))
+        if type(target).__name__ in _NIR_NEURONS:
+            size = max((np.shape(getattr(target, f)) for f in NEURON_FIELDS[_NIR_NEURONS[type(target).__name__]]),
+                       key=lambda s: int(np.prod(s)))
+            if int(np.prod(size)) > 1:
+                return tuple(int(s) for s in size)
+        raise GraphValidationError(f"node '{name}': Input has no shape, and the node it feeds does not give one")
 
 
 def _flatten_fits(start: int, end: int, rank: int) -> bool:
     start = start + rank if start < 0 else start
     end = end + rank if end < 0 else end
     return 0 <= start <= end < max(rank, 1)
-
-
-def flatten_subgraphs(ng: nir.NIRGraph) -> nir.NIRGraph:
-    """Inline nested NIR graphs (snnTorch writes ``RSynaptic`` as one): node ``g``'s ``x`` becomes ``g.x``.
-
-    An edge into ``g`` (or ``g.<input>``) goes to what the subgraph's Input feeds; an edge out of
-    ``g`` (or ``g.<output>``) leaves from what feeds its Output. Graph metadata of subgraphs is dropped.
-    """
-    if not any(isinstance(n, nir.NIRGraph) for n in ng.nodes.values()):
-        return ng
-    nodes: dict[str, nir.NIRNode] = {}
-    entries: dict[str, list[str]] = {}  # name an outer edge may use -> inner nodes it reaches
-    exits: dict[str, list[str]] = {}
-    inner_edges: list[tuple[str, str]] = []
-    for name, node in ng.nodes.items():
-        if not isinstance(node, nir.NIRGraph):
-            nodes[name] = node
-            continue
-        sub = flatten_subgraphs(node)
-        inputs = [n for n, x in sub.nodes.items() if isinstance(x, nir.Input)]
-        outputs = [n for n, x in sub.nodes.items() if isinstance(x, nir.Output)]
-        if len(inputs) != 1 or len(outputs) != 1:
-            raise UnsupportedError(f"node '{name}': a nested NIR graph needs one Input and one Output")
-        for inner, x in sub.nodes.items():
-            if inner not in inputs + outputs:
-                nodes[f"{name}.{inner}"] = x
-        feeds = [f"{name}.{t}" for s, t in sub.edges if s == inputs[0]]
-        fed_by = [f"{name}.{s}" for s, t in sub.edges if t == outputs[0]]
-        entries[name] = entries[f"{name}.{inputs[0]}"] = feeds
-        exits[name] = exits[f"{name}.{outputs[0]}"] = fed_by
-        inner_edges += [(f"{name}.{s}", f"{name}.{t}") for s, t in sub.edges
-                        if s not in inputs and t not in outputs]
-    edges = [(a, b) for s, t in ng.edges for a in exits.get(s, [s]) for b in entries.get(t, [t])]
-    return nir.NIRGraph(nodes=nodes, edges=edges + inner_edges, metadata=dict(ng.metadata or {}))
 
 
 def from_nir(ng: nir.NIRGraph) -> Graph:
@@ -340,13 +348,43 @@ def _without_bias_hint(metadata: dict[str, Any]) -> dict[str, Any]:
     return {**rest, _HINTS: hints} if hints else rest
 
 
+def _without_v_reset(data: dict[str, Any], prefix: str = "") -> list[str]:
+    """Flattened names of the resetting neurons in a file's node dictionary that have no ``v_reset``."""
+    missing = []
+    for name, node in data.get("nodes", {}).items():
+        if not isinstance(node, dict):
+            continue
+        full = inner_name(prefix, name) if prefix else name
+        if node.get("type") == "NIRGraph":
+            missing += _without_v_reset(node, full)
+        elif node.get("type") in _RESETTING and "v_reset" not in node:
+            missing.append(full)
+    return missing
+
+
+def _untyped(data: dict[str, Any]) -> dict[str, Any]:
+    """The node dictionary with ``nir``'s type check off in every (nested) graph."""
+    if data.get("type") != "NIRGraph":
+        return data
+    nodes = {k: _untyped(v) if isinstance(v, dict) else v for k, v in data.get("nodes", {}).items()}
+    return {**data, "nodes": nodes, "type_check": False}
+
+
 def read(path: str | Path) -> Graph:
-    """Read a ``.nir`` file; any problem is an snn-deploy error naming ``path``."""
+    """Read a ``.nir`` file of any NIR release (1.0.0 - 1.0.8); any problem is an snn-deploy error naming ``path``.
+
+    Resetting neurons without ``v_reset`` (files older than NIR 1.0.6) are recorded as an ambiguous reading
+    (:func:`snn_deploy.ir.io.reset_reading.with_default_reading`).
+    """
     path = Path(path)
     with reading(path, "NIR"):
-        with open_hdf5(path):
-            pass
-        return from_nir(nir.read(path))
+        with open_hdf5(path) as handle:
+            version = _text(handle["version"][()]) if "version" in handle else None
+            data = nir.serialization.hdf2dict(handle["node"])
+        if data.get("type") != "NIRGraph":
+            raise ModelFormatError(f"top-level node is a {data.get('type')}, expected a NIRGraph")
+        missing = _without_v_reset(data)  # before nir's from_dict fills v_reset in (it edits the dicts)
+        return with_default_reading(from_nir(nir.dict2NIRNode(_untyped(data))), missing, version)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -428,12 +466,9 @@ class _Writer:
 
     @staticmethod
     def _population(name: str, node: Population, arr: Callable[[str, np.ndarray], np.ndarray]) -> nir.NIRNode:
-        reset_mode = getattr(node, "reset_mode", "subtract")  # LI never spikes, so never resets
-        if reset_mode != "subtract":
-            raise UnsupportedError(f"node '{name}': NIR has no reset-to-value (reset_mode='{reset_mode}'); "
-                                   "NIR neurons reset by subtraction")
-        if getattr(node, "v_reset", None) is not None and np.any(node.v_reset != 0):
-            raise UnsupportedError(f"node '{name}': NIR has no v_reset field (non-zero v_reset)")
+        if getattr(node, "reset_mode", "to_value") == "subtract":
+            raise UnsupportedError(f"node '{name}': NIR has no reset by subtraction (reset_mode='subtract'); NIR "
+                                   "neurons reset to v_reset (since NIR 1.0.6)")
         cls = getattr(nir, node.kind)
         params = {nir_field: arr(nir_field, getattr(node, field)) for nir_field, field in NEURON_FIELDS[type(node)].items()}
         return cls(**params)
@@ -458,7 +493,8 @@ class _Writer:
         store["graph"] = meta.to_jsonable(graph_meta, where="graph metadata")
         metadata = dict(self.graph.metadata.get(_HINTS, {}).get("metadata", {}))
         metadata[_STORE] = json.dumps(store, separators=(",", ":"), allow_nan=True)
-        return nir.NIRGraph(nodes=nodes, edges=[tuple(e) for e in self.graph.edges], metadata=metadata)
+        return nir.NIRGraph(nodes=nodes, edges=[tuple(e) for e in self.graph.edges], metadata=metadata,
+                            type_check=False)
 
 
 def to_nir(graph: Graph) -> nir.NIRGraph:
@@ -466,7 +502,29 @@ def to_nir(graph: Graph) -> nir.NIRGraph:
     return _Writer(graph).to_nir()
 
 
+def _write_group(group: h5py.Group, node: dict[str, Any]) -> None:
+    """``nir.write``'s layout (strings, arrays, sub-dictionaries as groups; empty metadata left out), with
+    gzip on every array that is not a scalar (``nir.write`` 1.0.8 asks h5py to compress scalars too, which fails)."""
+    for key, value in node.items():
+        if key == "metadata" and not value:
+            continue
+        if isinstance(value, str):
+            group.create_dataset(key, data=value, dtype=h5py.string_dtype())
+        elif isinstance(value, np.ndarray):
+            group.create_dataset(key, data=value, dtype=value.dtype, compression="gzip" if value.ndim else None)
+        elif isinstance(value, dict):
+            _write_group(group.create_group(str(key)), value)
+        else:
+            group.create_dataset(key, data=value)
+
+
+def _write_file(path: Path, ng: nir.NIRGraph) -> None:
+    with h5py.File(path, "w") as handle:
+        handle.create_dataset("version", data=nir.version, dtype=h5py.string_dtype())
+        _write_group(handle.create_group("node"), ng.to_dict())
+
+
 def write(graph: Graph, path: str | Path) -> None:
-    """Write ``graph`` as a ``.nir`` file (atomically)."""
+    """Write ``graph`` as a ``.nir`` file of the installed NIR release (1.0.8; atomically, arrays gzip-compressed)."""
     ng = to_nir(graph)
-    write_atomic(path, lambda tmp: nir.write(tmp, ng))
+    write_atomic(path, lambda tmp: _write_file(tmp, ng))

@@ -1,8 +1,8 @@
 """Hypothesis strategies: random valid IR graphs with every node kind, skip and recurrent edges, metadata.
 
 Structure comes from hypothesis draws (so it shrinks); array values come from a numpy generator
-seeded by a drawn integer (fast). ``nir_expressible=True`` keeps to what NIR can hold: no
-CoupledLIF, reset by subtraction with ``v_reset = 0``, no Dense ``delay_s``.
+seeded by a drawn integer (fast). ``nir_expressible=True`` keeps to what NIR 1.0.8 can hold: no
+CoupledLIF, reset to ``v_reset`` (no reset by subtraction), no Dense ``delay_s``.
 """
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ import numpy as np
 from hypothesis import strategies as st
 
 from snn_deploy.ir import (
-    IF, LI, LIF, AvgPool2d, Conv2d, CoupledLIF, CubaLIF, Delay, Dense, Flatten, Graph, Input, Output, SumPool2d,
+    IF, LI, LIF, AvgPool2d, Conv2d, CoupledLIF, CubaLI, CubaLIF, Delay, Dense, Flatten, Graph, Input, Output,
+    SumPool2d,
 )
 from snn_deploy.ir.shapes import node_output_shape
 
-POPULATIONS = (CubaLIF, LIF, IF, LI, CoupledLIF)
+POPULATIONS = (CubaLIF, LIF, IF, LI, CubaLI, CoupledLIF)
 
 _DTYPES = (np.int64, np.int8, np.uint16, np.float32, np.float64, np.bool_, np.complex64)
 
@@ -61,21 +62,20 @@ def _population(cls: type, shape: tuple[int, ...], rng: np.random.Generator, nir
         return rng.uniform(low, high, size=shape) if per_neuron else float(rng.uniform(low, high))
 
     params: dict[str, Any] = {"v_threshold": values(0.1, 2.0), "r": values(0.5, 3.0)}
-    if cls in (CubaLIF, LIF, LI, CoupledLIF):
+    if cls in (CubaLIF, LIF, LI, CubaLI, CoupledLIF):
         params |= {"tau_mem_s": values(1e-3, 5e-2), "v_leak": values(-0.5, 0.5)}
-    if cls in (CubaLIF, CoupledLIF):
+    if cls in (CubaLIF, CubaLI, CoupledLIF):
         params |= {"tau_syn_s": values(0.0, 1e-2), "w_in": values(0.5, 2.0)}
-    if cls is LI:
+    if not cls.spiking:
         del params["v_threshold"]
     if cls is CoupledLIF:
         size = int(np.prod(shape))
         coupling = rng.normal(size=(size, size))
         np.fill_diagonal(coupling, 0.0)
         params["coupling"] = coupling
-    if cls is not LI:
-        params["reset_mode"] = "subtract" if nir_expressible else reset_mode
-        if not nir_expressible:
-            params["v_reset"] = values(-0.5, 0.5)
+    if cls.spiking:
+        params["reset_mode"] = "to_value" if nir_expressible else reset_mode
+        params["v_reset"] = values(-0.5, 0.5)
     return cls.create(shape, **params)
 
 
