@@ -4,6 +4,12 @@ from __future__ import annotations
 import click
 
 model_argument = click.argument("model", type=click.Path(dir_okay=False, path_type=str))
+reset_mode_option = click.option(
+    "--reset-mode", type=click.Choice(["subtract", "to-value"]), default=None,
+    help="Reset every spiking population of the model file this way, whatever the file says: subtract "
+         "(v -= v_threshold) or to-value (v = v_reset). Default: as the file says; NIR files written before "
+         "NIR had v_reset are read as to-value with v_reset = 0, as current NIR reads them.",
+)
 artifact_argument = click.argument("artifact_dir", type=click.Path(file_okay=False, path_type=str))
 input_option = click.option(
     "--input", "input_path", required=True, type=click.Path(dir_okay=False, path_type=str),

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from snn_deploy.cli.options import model_argument
+from snn_deploy.cli.options import model_argument, reset_mode_option
 from snn_deploy.reference.datasets import DATASETS
 
 
@@ -41,17 +41,18 @@ def train_command(dataset: str, output: str, seed: int, epochs: int | None) -> N
 
 @click.command("evaluate")
 @model_argument
+@reset_mode_option
 @click.option("--dataset", type=click.Choice(DATASETS), default=None,
               help="Dataset (default: the one in the model's metadata).")
 @click.option("--engine", type=click.Choice(["reference"]), default="reference", show_default=True,
               help="Simulator: the exact event-driven reference.")
-def evaluate_command(model: str, dataset: str | None, engine: str) -> None:
+def evaluate_command(model: str, reset_mode: str | None, dataset: str | None, engine: str) -> None:
     """Accuracy of MODEL on a dataset: the output neuron that fires first is the class (silence, ties: wrong)."""
     from snn_deploy.errors import UnsupportedError
     from snn_deploy.ir.io import load
     from snn_deploy.reference.evaluation import evaluate
 
-    graph = load(model)
+    graph = load(model, reset_mode=reset_mode)
     dataset = dataset or graph.metadata.get("dataset")
     if dataset not in DATASETS:
         raise UnsupportedError(f"{model}: no dataset in its metadata; pass --dataset ({', '.join(DATASETS)})")

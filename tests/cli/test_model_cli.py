@@ -67,17 +67,18 @@ def test_convert_nir_to_onnx_and_back_is_lossless(shared_models, tmp_path):
 
 
 @pytest.mark.parametrize("target, message", [
-    ("out.nir", "NIR has no reset-to-value"),  # netx neurons reset to zero
+    ("out.nir", "NIR has no reset by subtraction"),  # netx resets to 0, read here with --reset-mode subtract
     ("out.net", "format '.net' is read-only"),
     ("out.txt", "unknown model format '.txt'"),
 ])
 def test_failed_convert_leaves_no_partial_output(target, message, shared_models, tmp_path):
-    result = _invoke("convert", str(shared_models / "lava-dl" / "tiny.net"), str(tmp_path / target))
+    result = _invoke("convert", str(shared_models / "lava-dl" / "tiny.net"), str(tmp_path / target),
+                     "--reset-mode", "subtract")
     assert result.exit_code == 2 and message in result.stderr
     assert list(tmp_path.iterdir()) == []
     existing = tmp_path / "existing.nir"
     existing.write_bytes(b"previous")
-    result = _invoke("convert", str(shared_models / "lava-dl" / "tiny.net"), str(existing))
+    result = _invoke("convert", str(shared_models / "lava-dl" / "tiny.net"), str(existing), "--reset-mode", "subtract")
     assert result.exit_code == 2 and existing.read_bytes() == b"previous"
     assert [p.name for p in tmp_path.iterdir()] == ["existing.nir"]
 
@@ -113,6 +114,7 @@ def test_real_processes(shared_models, tmp_path):
     missing = run("inspect", str(tmp_path / "missing.onnx"))
     _assert_one_line_error(missing.returncode, missing.stderr, "missing")
     assert "no such file" in missing.stderr
-    unsupported = run("convert", str(shared_models / "lava-dl" / "tiny.net"), str(tmp_path / "t.nir"))
+    unsupported = run("convert", str(shared_models / "lava-dl" / "tiny.net"), str(tmp_path / "t.nir"), "--reset-mode",
+                      "subtract")
     _assert_one_line_error(unsupported.returncode, unsupported.stderr, "unsupported")
     assert not (tmp_path / "t.nir").exists()

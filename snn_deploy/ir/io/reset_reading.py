@@ -55,7 +55,7 @@ def override_reset(graph: Graph, reset_mode: str) -> Graph:
 
 
 def _listed(names: list[str]) -> str:
-    shown = ", ".join(names[:_SHOWN])
+    shown = ", ".join(f"'{name}'" for name in names[:_SHOWN])
     return shown + (f" and {len(names) - _SHOWN} more" if len(names) > _SHOWN else "")
 
 
@@ -68,7 +68,7 @@ def reading_notes(graph: Graph) -> list[str]:
     if record.get("why") == "override":
         how = "by subtraction" if record.get("reset") == "subtract" else "to v_reset"
         flag = "subtract" if record.get("reset") == "subtract" else "to-value"
-        return [f"reset: {names} reset {how}, as --reset-mode {flag} asks (not as the file says)"]
-    return [f"reset: {names} read as reset to v_reset = 0, as current NIR reads a file without v_reset (this one "
+        return [f"reset: populations {names} reset {how}, as --reset-mode {flag} asks (not as the file says)"]
+    return [f"reset: populations {names} read as reset to v_reset = 0, as current NIR reads a file without v_reset (this one "
             f"was written by nir {record.get('file', 'unknown')}; NIR added v_reset in 1.0.6); if its exporter reset "
             "by subtraction (snnTorch's and sinabs's default), pass --reset-mode subtract"]
