@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from snn_deploy.cli.options import model_argument
+from snn_deploy.cli.options import model_argument, reset_mode_option
 from snn_deploy.reference.datasets import DATASETS
 
 
@@ -19,6 +19,7 @@ def _progress_bar(quiet: bool):
 
 @click.command("check")
 @model_argument
+@reset_mode_option
 @click.option("--target", required=True, type=click.Choice(["loihi2", "speck"]), help="Chip to deploy to.")
 @click.option("--engine", type=click.Choice(["lava", "sinabs"]), default=None,
               help="Also run the vendor simulator and require bit-exact equality with the emulator.")
@@ -51,7 +52,7 @@ def _progress_bar(quiet: bool):
               help="Write JUnit XML here.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=str), default=None,
               help="Write report.json and PNG plots to this directory.")
-def check_command(model: str, target: str, engine: str | None, artifact_dir: str | None, input_path: str | None,
+def check_command(model: str, reset_mode: str | None, target: str, engine: str | None, artifact_dir: str | None, input_path: str | None,
                   dataset: str | None, limit: int | None, random_samples: int | None, seed: int, rate_hz: float, duration_s: float,
                   tolerance_steps: float, min_match: float, max_accuracy_drop: float, dt_s: float | None,
                   as_json: bool,
@@ -68,7 +69,7 @@ def check_command(model: str, target: str, engine: str | None, artifact_dir: str
                                        ("--random", random_samples)) if value is not None]
     if len(chosen) != 1:
         raise click.UsageError("give exactly one of --input, --dataset, --random")
-    graph = load(model)
+    graph = load(model, reset_mode=reset_mode)
     units = input_units(graph)
     if input_path is not None:
         events, _ = load_input(input_path, units=units)

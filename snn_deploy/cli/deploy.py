@@ -7,12 +7,14 @@ import click
 
 from snn_deploy.cli.options import (
     artifact_argument, input_option, model_argument, output_option, record_option, record_state_option,
+    reset_mode_option,
     steps_option,
 )
 
 
 @click.command("compile")
 @model_argument
+@reset_mode_option
 @click.option("--target", required=True, type=click.Choice(["loihi2", "speck"]), help="Chip to deploy to.")
 @click.option("-o", "--output", required=True, type=click.Path(file_okay=False, path_type=str),
               help="Artifact directory to write (replaced atomically).")
@@ -20,13 +22,13 @@ from snn_deploy.cli.options import (
               help="Time step in seconds (default: the model's metadata or the target's rule).")
 @click.option("--allow-leak-removal", is_flag=True, help="Speck: turn LIF into IAF (recorded in the report).")
 @click.option("--json", "as_json", is_flag=True, help="Print the quantization summary as one JSON object.")
-def compile_command(model: str, target: str, output: str, dt_s: float | None, allow_leak_removal: bool,
+def compile_command(model: str, reset_mode: str | None, target: str, output: str, dt_s: float | None, allow_leak_removal: bool,
                     as_json: bool) -> None:
     """Quantize MODEL for TARGET and write the deployment package to OUTPUT."""
     from snn_deploy.backends import CompileOptions, backend_for_target
     from snn_deploy.ir.io import load
 
-    graph = load(model)
+    graph = load(model, reset_mode=reset_mode)
     options = CompileOptions(dt_s=dt_s, allow_leak_removal=allow_leak_removal)
     summary = backend_for_target(target).compile_model(graph, output, options)
     if as_json:

@@ -16,6 +16,7 @@ from snn_deploy.backends.lava.artifact import (
 )
 from snn_deploy.emulate.loihi2 import EmulationResult, emulate
 from snn_deploy.ir.graph import Graph
+from snn_deploy.ir.io.reset_reading import reading_notes
 from snn_deploy.quantize.loihi2.quantizer import quantize
 from snn_deploy.spikes import SpikeEvents
 
@@ -44,7 +45,7 @@ def summary_text(report: dict, out_dir: str | Path, notes: list[str]) -> str:
 def compile_model(graph: Graph, out_dir: str | Path, options: CompileOptions) -> dict:
     """Quantize ``graph`` for Loihi 2 and write the Lava artifact; returns the quantization summary."""
     deployment = quantize(graph, options.dt_s)
-    notes = [*deployment.report.get("notes", []), *write_artifact(deployment, out_dir)]
+    notes = [*reading_notes(graph), *deployment.report.get("notes", []), *write_artifact(deployment, out_dir)]
     summary = dict(deployment.report, notes=notes)
     summary["text"] = summary_text(summary, out_dir, notes)
     return summary

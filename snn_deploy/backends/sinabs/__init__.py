@@ -20,6 +20,7 @@ from snn_deploy.backends import CompileOptions, select_records
 from snn_deploy.backends.sinabs.artifact import input_raster, load_deployment, to_records, write_artifact
 from snn_deploy.emulate.speck import emulate
 from snn_deploy.ir.graph import Graph
+from snn_deploy.ir.io.reset_reading import reading_notes
 from snn_deploy.quantize.speck.deployment import SpeckDeployment
 from snn_deploy.quantize.speck.quantizer import quantize
 from snn_deploy.spikes import SpikeEvents
@@ -39,8 +40,10 @@ def compile_model(graph: Graph, out_dir: str | Path, options: CompileOptions) ->
     write_artifact(quantization, out_dir)
     summary = quantization.to_dict()
     summary["compatibility"] = quantization.compatibility.to_dict()
+    summary["notes"] = [*reading_notes(graph), *summary["notes"]]
     summary["text"] = "\n".join([
         quantization.compatibility.text(),
+        *(f"  note: {note}" for note in reading_notes(graph)),
         f"dt_s = {quantization.deployment.dt_s:g}; clipped values: {summary['clipped_total']}",
         *(f"  {a.name}: int {a.int_min}..{a.int_max}, max rel. error {a.max_rel_error:.3g}"
           for a in quantization.arrays),
