@@ -1,0 +1,133 @@
+r"""Loihi 2 populations that can never spike on any input, from the deployment's integers (spec.py's rules).
+
+Bound of one LIF / SubtractLIF group (:mod:`snn_deploy.quantize.reachability`: why bounds give a proof), with
+every input unit and every neuron that may fire spiking in every step (spikes are unary) and Lava's effective
+weights ``W`` (clipped and truncated, :meth:`Loihi2Spec.effective_weights`):
+
+.. math::
+    a_i \le A_i = \sum_{\text{Dense}} \mathrm{shift}_e\Big(\sum_j \max(W_{ij}, 0)\Big), \qquad
+    u \le U_i = \frac{64 A_i \cdot 4096}{du + 1}, \qquad
+    v \le V_i = \max\Big(\frac{(U_i + b_i) \cdot 4096}{dv}, v^{init}_i, 0\Big)
+
+(the flooring shift is monotone and floors of parts sum to at most the floor of the sum; ``trunc0`` of a
+positive product only shrinks it; ``U = 64 A / (1 - k_u)`` solves ``U = U k_u + 64 A``; ``du + 1 = 0`` or
+``dv = 0`` leave no decay, so any positive drive grows without bound). ``u`` wraps at 24 bits, so where its
+bound (or the lower bound from the negative weights, each delay bin floored on its own) leaves
+``(-2^23, 2^23]`` it is taken as ``2^23``; ``v`` is clipped to ``2^23 - 1``. A neuron may fire only when
+``V_i > vth << 6`` (Lava's strict threshold); resets only lower ``v``. CoupledLIF groups (their coupling
+term feeds ``v`` back) are not analysed: they count as able to fire.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from snn_deploy.quantize.loihi2.deployment import Deployment, LifGroup, Synapse
+from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec
+from snn_deploy.quantize.reachability import Alive, SilentPopulation, least_fixed_point
+
+#: a bound within this relative margin of the threshold counts as reaching it (float rounding; sound side)
+_MARGIN = 1e-12
+
+
+def _effective(synapse: Synapse, spec: Loihi2Spec) -> np.ndarray:
+    return spec.effective_weights(synapse.weight, spec.sign_mode(synapse.weight), synapse.num_weight_bits)
+
+
+def _input_bounds(synapses: list[Synapse], alive: Alive, size: int, spec: Loihi2Spec) -> tuple[np.ndarray, np.ndarray]:
+    """Per neuron the largest and smallest ``a`` of one step when the ``alive`` sources all spike."""
+    high = np.zeros(size, np.int64)
+    low = np.zeros(size, np.int64)
+    for synapse in synapses:
+        weight = _effective(synapse, spec)
+        mask = alive[synapse.source].astype(np.int64)
+        high += spec.shift_by_exp(np.maximum(weight, 0) @ mask, synapse.weight_exp)
+        negative = spec.shift_by_exp(np.minimum(weight, 0) @ mask, synapse.weight_exp)
+        bins = 1 if synapse.delay is None else int(np.unique(synapse.delay).size)
+        low += negative - (bins if synapse.weight_exp < 0 else 0)
+    return high, low
+
+
+def _steady(drive: np.ndarray, decay_plus_offset: int, spec: Loihi2Spec) -> np.ndarray:
+    """``drive / (1 - k)`` with ``1 - k = decay_plus_offset / 4096``; without a decay, +-inf for a drive != 0."""
+    drive = np.asarray(drive, np.float64)
+    if decay_plus_offset <= 0:
+        return np.where(drive > 0, np.inf, np.where(drive < 0, -np.inf, 0.0))
+    return drive * spec.decay_unity / decay_plus_offset
+
+
+def v_bound(group: LifGroup, synapses: list[Synapse], alive: Alive, spec: Loihi2Spec = LOIHI2
+            ) -> dict[str, np.ndarray]:
+    """Per neuron of ``group``: ``A`` (``a_max``), ``U`` (``u_max``), ``b`` (``bias``), ``V`` (``v_max``)."""
+    a_max, a_min = _input_bounds(synapses, alive, group.size, spec)
+    u_max = _steady(a_max << spec.act_shift, group.du + spec.du_offset, spec)
+    u_min = _steady(a_min << spec.act_shift, group.du + spec.du_offset, spec)
+    wraps = (u_max > spec.uv_half) | (u_min <= -spec.uv_half)
+    u_max = np.where(wraps, float(spec.uv_half), np.maximum(u_max, 0.0))
+    bias = spec.effective_bias(group.bias_mant, group.bias_exp)
+    v_init = getattr(group, "v_init", None)
+    v_start = np.zeros(group.size) if v_init is None else np.asarray(v_init, np.float64)
+    v_max = np.maximum(np.maximum(_steady(u_max + bias, group.dv + spec.dv_offset, spec), v_start), 0.0)
+    return {"a_max": a_max, "u_max": u_max, "bias": bias, "v_max": np.minimum(v_max, float(spec.v_limit))}
+
+
+def _threshold(group: LifGroup, spec: Loihi2Spec) -> int:
+    return int(group.vth) << spec.vth_shift
+
+
+def _incoming(deployment: Deployment) -> dict[str, list[Synapse]]:
+    incoming: dict[str, list[Synapse]] = {g.name: [] for g in deployment.groups}
+    for synapse in deployment.synapses:
+        incoming[synapse.target].append(synapse)
+    return incoming
+
+
+def _may_fire(deployment: Deployment, incoming: dict[str, list[Synapse]], spec: Loihi2Spec):
+    def may_fire(alive: Alive) -> Alive:
+        grown: Alive = {}
+        for group in deployment.groups:
+            if group.coupling is not None:
+                grown[group.name] = np.ones(group.size, bool)
+                continue
+            bound = v_bound(group, incoming[group.name], alive, spec)
+            grown[group.name] = bound["v_max"] > _threshold(group, spec) * (1 - _MARGIN)
+        return grown
+
+    return may_fire
+
+
+def _reason(group: LifGroup, synapses: list[Synapse], alive: Alive, spec: Loihi2Spec) -> str:
+    """Why no neuron of ``group`` can fire (given the fixed point ``alive``)."""
+    bound = v_bound(group, synapses, alive, spec)
+    everyone = {name: np.ones_like(mask) for name, mask in alive.items()}
+    excitable = v_bound(group, synapses, everyone, spec)["a_max"] > 0
+    positive_bias = bool(np.any(bound["bias"] > 0))
+    threshold = _threshold(group, spec)
+    if not synapses and not positive_bias:
+        return "no incoming synapse and no positive bias"
+    if not np.any(excitable) and not positive_bias:
+        return "every incoming weight is <= 0 after quantization and no bias is positive"
+    if not np.any(bound["a_max"] > 0) and not positive_bias:
+        dead = sorted({s.source for s in synapses if not np.any(alive[s.source])})
+        return f"its excitatory inputs come only from populations that can never spike ({', '.join(dead)})"
+    worst = int(np.argmax(bound["v_max"]))
+    return (f"threshold unreachable: the largest v any neuron reaches with every input spiking in every step is "
+            f"{bound['v_max'][worst]:.6g} (input per step <= {int(bound['a_max'][worst])}, u <= "
+            f"{bound['u_max'][worst]:.6g}, bias {int(bound['bias'][worst])}, du = {group.du}, dv = {group.dv}), "
+            f"not above vth << {spec.vth_shift} = {threshold}")
+
+
+def silent_populations(deployment: Deployment, spec: Loihi2Spec = LOIHI2) -> list[SilentPopulation]:
+    """The populations of ``deployment`` that can never spike on any input, each with its reason."""
+    incoming = _incoming(deployment)
+    initial: Alive = {deployment.input_name: np.ones(deployment.input_units, bool)}
+    initial.update({g.name: np.zeros(g.size, bool) for g in deployment.groups})
+    alive = least_fixed_point(initial, _may_fire(deployment, incoming, spec))
+    silent: list[SilentPopulation] = []
+    for population, size in deployment.populations.items():
+        groups = [g for g in deployment.groups if g.population == population]
+        if any(np.any(alive[g.name]) for g in groups):
+            continue
+        reasons = [(g.name, _reason(g, incoming[g.name], alive, spec)) for g in groups]
+        reason = reasons[0][1] if len(reasons) == 1 else "; ".join(f"group {n}: {r}" for n, r in reasons)
+        silent.append(SilentPopulation(population, int(size), reason))
+    return silent
