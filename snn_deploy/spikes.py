@@ -3,12 +3,14 @@
 * Input events, dense form: ``spikes`` uint8 ``[batch, steps, units]`` and scalar ``dt_s``.
 * Input events, event form: ``sample`` int64, ``unit`` int64, ``time_s`` float64, scalars ``batch``, ``units``.
 * Engine output (``emulate``, ``run``): ``<node>/spikes`` uint8 ``[batch, steps, units]`` and ``dt_s``;
-  with recorded state also ``<node>/u`` and ``<node>/v`` (integers).
+  with recorded state also ``<node>/u`` and ``<node>/v`` (integers); ``activity``: JSON text, per population
+  its spike count, steps, samples and whether it was silent (:mod:`snn_deploy.check.activity`).
 * Reference output (``simulate``): ``<node>/sample``, ``<node>/unit``, ``<node>/time_s``.
 """
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -172,23 +174,41 @@ def save_input(path: str | Path, events: SpikeEvents) -> None:
     })
 
 
-def save_engine_output(path: str | Path, records: Mapping[str, np.ndarray], dt_s: float) -> None:
-    """Write emulator/engine output: ``records`` maps ``<node>/spikes`` (and ``/u``, ``/v``) to arrays."""
+def save_engine_output(path: str | Path, records: Mapping[str, np.ndarray], dt_s: float,
+                       activity: Mapping | None = None) -> None:
+    """Write emulator/engine output: ``records`` maps ``<node>/spikes`` (and ``/u``, ``/v``) to arrays;
+    ``activity`` (per population spike counts and the silent ones, JSON-ready) goes to key ``activity``."""
     arrays = dict(records)
     for key, value in arrays.items():
         if key.endswith("/spikes"):
             arrays[key] = np.asarray(value).astype(np.uint8)
     arrays["dt_s"] = np.float64(dt_s)
+    if activity is not None:
+        arrays["activity"] = np.array(json.dumps(activity, sort_keys=True))
     save_npz(path, arrays)
 
 
 def load_engine_output(path: str | Path) -> tuple[dict[str, np.ndarray], float]:
-    """Read what :func:`save_engine_output` wrote: the records and ``dt_s``."""
+    """Read what :func:`save_engine_output` wrote: the records and ``dt_s`` (:func:`load_engine_activity`:
+    the activity)."""
     path = Path(path)
     data = dict(_open_npz(path))
     dt_s = float(_scalar(data, "dt_s", path, float))
     data.pop("dt_s")
+    data.pop("activity", None)
     return data, dt_s
+
+
+def load_engine_activity(path: str | Path) -> dict | None:
+    """The ``activity`` JSON object :func:`save_engine_output` stored, or None when the file has none."""
+    path = Path(path)
+    data = _open_npz(path)
+    if "activity" not in data:
+        return None
+    try:
+        return json.loads(str(data["activity"].reshape(-1)[0]))
+    except ValueError:
+        raise ModelFormatError(f"{path}: 'activity' is not JSON text") from None
 
 
 def load_reference_output(path: str | Path, batch: int, units: Mapping[str, int]) -> dict[str, SpikeEvents]:

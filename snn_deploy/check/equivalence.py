@@ -13,9 +13,11 @@ from typing import Any, Mapping
 
 import numpy as np
 
+from snn_deploy.check.activity import population_activity
 from snn_deploy.check.bitexact import BitExactResult, compare_records
 from snn_deploy.check.dynamics import SpectrumComparison, compare_spectra
 from snn_deploy.check.junit import Criterion
+from snn_deploy.check.silence import SilenceComparison, compare_silence
 from snn_deploy.check.spike_match import MatchResult, match_population
 from snn_deploy.reference.decoding import first_spike_class
 from snn_deploy.spikes import SpikeEvents
@@ -90,6 +92,7 @@ class CheckResult:
     quantization: list[dict] = field(default_factory=list)
     dynamics: dict[str, SpectrumComparison] = field(default_factory=dict)
     dynamics_suggestion: str | None = None
+    silence: SilenceComparison | None = None
 
     # ------------------------------------------------------------------ aggregates
     @property
@@ -161,6 +164,8 @@ class CheckResult:
                 f"({100 * drop:+.2f} pp drop, max {100 * self.tolerances.max_accuracy_drop:g} pp) on {c.labels.size} "
                 f"samples; agreement {c.agreement:.4f}",
             ))
+        if self.silence is not None:
+            verdicts.append(self.silence.criterion())
         return verdicts
 
     @property
@@ -173,7 +178,8 @@ class CheckResult:
                    "matched": r.matched, "missing": r.missing, "extra": r.extra,
                    "matched_fraction": r.matched_fraction,
                    "max_abs_dt_steps": float(r.dt_abs_s.max() / self.dt_s) if r.dt_abs_s.size else 0.0,
-                   "mean_abs_dt_steps": float(r.dt_abs_s.mean() / self.dt_s) if r.dt_abs_s.size else 0.0}
+                   "mean_abs_dt_steps": float(r.dt_abs_s.mean() / self.dt_s) if r.dt_abs_s.size else 0.0,
+                   **(self.silence.population_json(name) if self.silence is not None else {})}
             for name, r in self.populations.items()
         }
         missing = sum(r.missing for r in self.populations.values())
@@ -201,6 +207,7 @@ class CheckResult:
             "accuracy_deployed": None if self.classification is None else self.classification.accuracy_deployed,
             "classification_agreement": None if self.classification is None else self.classification.agreement,
             "populations": populations,
+            "silent_populations": None if self.silence is None else self.silence.to_json(),
             "dynamics": {name: {"preserved": c.preserved, "max_eigenvalue_shift": c.max_shift,
                                 "crossed_stability": c.crossed_stability, "lost_oscillation": c.lost_oscillation,
                                 "gained_oscillation": c.gained_oscillation,
@@ -226,10 +233,13 @@ def compare(
     t_end_s: float = np.inf, engine_records: Mapping[str, np.ndarray] | None = None, node_order: tuple[str, ...] = (),
     labels: np.ndarray | None = None, quantization: list[dict] | None = None,
     dynamics: dict[str, SpectrumComparison] | None = None, dynamics_suggestion: str | None = None,
+    structurally_silent: Mapping[str, str] | None = None,
 ) -> CheckResult:
     """Build a :class:`CheckResult` from the three runs (reference events, emulator and engine records).
 
-    Deployed spikes standing for times at or after ``t_end_s`` (where the reference stopped) are left out.
+    Deployed spikes standing for times at or after ``t_end_s`` (where the reference stopped) are left out of
+    the spike matching; the silence criterion counts every emulated step (``structurally_silent``: population
+    -> why the compiled artifact can never make it spike, :mod:`snn_deploy.check.silence`).
     """
     populations: dict[str, MatchResult] = {}
     for node, ref_events in reference.items():
@@ -239,6 +249,8 @@ def compare(
         deployed = raster_to_events(emulated[key], dt_s, latency_of(manifest, node), t_end_s)
         populations[node] = match_population(ref_events, deployed, tolerances.steps * dt_s)
     bit_exact = None if engine_records is None else compare_records(emulated, engine_records, node_order)
+    silence = compare_silence({node: r.reference_spikes for node, r in populations.items()},
+                              population_activity(emulated, list(populations)), structurally_silent)
     classification = None
     if labels is not None:
         out = populations[output_population]
@@ -247,4 +259,4 @@ def compare(
     return CheckResult(target=target, engine=engine, dt_s=dt_s, tolerances=tolerances, populations=populations,
                        output_population=output_population, bit_exact=bit_exact, classification=classification,
                        quantization=list(quantization or []), dynamics=dict(dynamics or {}),
-                       dynamics_suggestion=dynamics_suggestion)
+                       dynamics_suggestion=dynamics_suggestion, silence=silence)

@@ -11,6 +11,7 @@ from typing import Callable
 import numpy as np
 
 from snn_deploy.backends import CompileOptions, TARGETS, backend_for_target, read_manifest
+from snn_deploy.check.activity import silent_reasons
 from snn_deploy.check.dynamics import nearby_time_steps
 from snn_deploy.check.equivalence import CheckResult, Tolerances, compare, compare_dynamics
 from snn_deploy.errors import UnsupportedError
@@ -148,6 +149,6 @@ def run_check(graph: Graph, model_path: str, *, target: str, engine: str | None,
         tolerances=tolerances, output_population=output_population(graph), t_end_s=t_end_s,
         engine_records=engine_records, node_order=graph.topological_order(), labels=check_input.labels,
         quantization=list(quantization.get("arrays", [])) if isinstance(quantization, dict) else [],
-        dynamics=dynamics, dynamics_suggestion=suggestion,
+        dynamics=dynamics, dynamics_suggestion=suggestion, structurally_silent=silent_reasons(quantization),
     )
     return CheckRun(result, dict(reference), dict(emulated), dict(manifest))

@@ -17,6 +17,19 @@ def _progress_bar(quiet: bool):
     return tqdm(file=sys.stderr, disable=quiet, unit="stage", bar_format="check {n_fmt} stages {elapsed} | {desc}")
 
 
+def _population_lines(summary: dict) -> list[str]:
+    """One line per population: reference and deployed spike counts, marked when silent."""
+    lines = []
+    for name, entry in summary["populations"].items():
+        marks = [mark for mark, flag in (("silent in the reference", entry.get("silent_reference")),
+                                         ("SILENT in the deployment", entry.get("silent_deployed"))) if flag]
+        lines.append(f"population {name}: reference {entry['reference_spikes']} spikes, deployed "
+                     f"{entry.get('deployed_spikes_all_steps', entry['deployed_spikes'])} spikes in "
+                     f"{entry.get('samples', '?')} sample(s) x {entry.get('steps', '?')} steps"
+                     + (f" ({', '.join(marks)})" if marks else ""))
+    return lines
+
+
 @click.command("check")
 @model_argument
 @reset_mode_option
@@ -99,6 +112,8 @@ def check_command(model: str, reset_mode: str | None, target: str, engine: str |
         for criterion in result.criteria():
             click.echo(f"{'PASS' if criterion.passed else 'FAIL'} {criterion.name}: {criterion.message}")
         summary = result.to_json()
+        for line in _population_lines(summary):
+            click.echo(line)
         if summary["accuracy_reference"] is not None:
             click.echo(f"accuracy: reference {summary['accuracy_reference']:.4f}, deployed "
                        f"{summary['accuracy_deployed']:.4f}, agreement {summary['classification_agreement']:.4f}")

@@ -1,6 +1,6 @@
 """`snn-deploy check` end to end on the Speck target (sinabs runs in-process, so this is fast):
 a bit-exact pass, a perturbed engine run that fails naming the first difference, exit codes, JSON schema,
-JUnit XML parsed back, report plots written."""
+JUnit XML parsed back, report plots written; a population that dies on the target fails the check by name."""
 from __future__ import annotations
 
 import json
@@ -47,7 +47,11 @@ def test_bit_exact_pass_json_junit_and_report(model_and_input, tmp_path):
     report = json.loads(result.stdout)
     assert JSON_KEYS <= report.keys() and report["bit_exact"] is True and report["passed"] is True
     suite = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite")
-    assert suite.get("failures") == "0" and {c.get("name") for c in suite} == {"bit_exact", "spike_time_equivalence"}
+    assert suite.get("failures") == "0"
+    assert {c.get("name") for c in suite} == {"bit_exact", "spike_time_equivalence", "no_silent_populations"}
+    populations = report["populations"]
+    assert all(p["reference_spikes"] > 0 and p["deployed_spikes_all_steps"] > 0 for p in populations.values())
+    assert report["silent_populations"]["deployment_only"] == report["silent_populations"]["both"] == []
     written = sorted(p.name for p in (tmp_path / "report").iterdir())
     assert "report.json" in written and "raster_h.png" in written and "membrane_o.png" in written
     assert all((tmp_path / "report" / name).stat().st_size > 2000 for name in written if name.endswith(".png"))
@@ -106,3 +110,72 @@ def test_random_poisson_input_is_seeded(model_and_input):
     report = json.loads(first.stdout)
     assert report["populations"]["h"]["reference_spikes"] > 0
     assert first.stdout == second.stdout
+
+
+def _outlier_graph(fc2_weight: np.ndarray) -> Graph:
+    """in (12) -> h (8 IF) -> o (4 IF). h's weights are 3.0 except -1000 from input unit 0 (which never spikes):
+    Speck's one 8-bit scale per layer (127/1000) rounds every 3.0 to 0, so h and o can never spike deployed,
+    while in the reference four input spikes make h fire (threshold 10)."""
+    w1 = np.full((8, 12), 3.0)
+    w1[:, 0] = -1000.0
+    return Graph(
+        nodes={"in": Input((12,)), "fc1": Dense(w1), "h": IF.create(8, v_threshold=10.0), "fc2": Dense(fc2_weight),
+               "o": IF.create(4, v_threshold=1.0), "out": Output((4,))},
+        edges=[("in", "fc1"), ("fc1", "h"), ("h", "fc2"), ("fc2", "o"), ("o", "out")],
+    )
+
+
+@pytest.fixture(scope="module")
+def dead_on_speck(tmp_path_factory):
+    root = tmp_path_factory.mktemp("dead")
+    save(_outlier_graph(np.full((4, 8), 2.0)), root / "if.onnx")
+    rng = np.random.default_rng(2)
+    n = 200  # units 1..11 only: the outlier's unit 0 stays quiet
+    save_input(root / "in.npz", SpikeEvents(rng.integers(0, 3, n), rng.integers(1, 12, n), rng.uniform(0, 0.1, n),
+                                            3, 12))
+    return root
+
+
+def test_population_silent_only_when_deployed_fails_naming_it(dead_on_speck, tmp_path):
+    result = _check(dead_on_speck, "--min-match", "0", "--json", "--junit", str(tmp_path / "junit.xml"),
+                    "--report", str(tmp_path / "report"))
+    assert result.exit_code == 1, result.output
+    report = json.loads(result.stdout)
+    verdicts = {c["name"]: c for c in report["criteria"]}
+    assert verdicts["spike_time_equivalence"]["passed"]  # --min-match 0: only the silence criterion can fail
+    assert not verdicts["no_silent_populations"]["passed"] and not report["passed"]
+    populations = report["populations"]
+    assert populations["h"]["reference_spikes"] > 50 and populations["o"]["reference_spikes"] > 50
+    assert populations["h"]["deployed_spikes_all_steps"] == populations["o"]["deployed_spikes_all_steps"] == 0
+    assert populations["h"]["steps"] > 100 and populations["h"]["samples"] == 3
+    assert report["silent_populations"]["deployment_only"] == ["h", "o"]
+    message = verdicts["no_silent_populations"]["message"]
+    assert "h (reference" in message and "o (reference" in message and "rounded to 0" in message
+    assert "h" in report["silent_populations"]["structurally_silent"]
+    failure = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite/testcase[@name='no_silent_populations']")
+    assert failure.find("failure") is not None and "h (reference" in failure.find("failure").get("message")
+    assert json.loads((tmp_path / "report" / "report.json").read_text()) == report
+
+
+def test_silent_population_text_names_it(dead_on_speck):
+    result = _check(dead_on_speck, "--min-match", "0")
+    assert result.exit_code == 1
+    assert "FAIL no_silent_populations: silent in the deployment, spiking in the reference: h (" in result.stdout
+    assert "population h: reference " in result.stdout and "(SILENT in the deployment)" in result.stdout
+
+
+def test_population_silent_in_both_is_stated_not_failed(model_and_input, tmp_path):
+    graph = Graph(
+        nodes={"in": Input((12,)), "fc1": Dense(np.full((16, 12), 0.6)), "h": IF.create(16, v_threshold=1.0),
+               "fc2": Dense(np.full((4, 16), -1.0)), "o": IF.create(4, v_threshold=1.0), "out": Output((4,))},
+        edges=[("in", "fc1"), ("fc1", "h"), ("h", "fc2"), ("fc2", "o"), ("o", "out")],
+    )
+    save(graph, tmp_path / "if.onnx")
+    (tmp_path / "in.npz").write_bytes((model_and_input / "in.npz").read_bytes())
+    result = _check(tmp_path, "--min-match", "0", "--json")
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["populations"]["h"]["reference_spikes"] > 50 and report["populations"]["h"]["deployed_spikes_all_steps"] > 50
+    assert report["silent_populations"]["both"] == ["o"] and report["silent_populations"]["deployment_only"] == []
+    verdict = {c["name"]: c for c in report["criteria"]}["no_silent_populations"]
+    assert verdict["passed"] and "silent in both the reference and the deployment (not a failure): o" in verdict["message"]

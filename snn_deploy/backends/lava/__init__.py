@@ -6,6 +6,7 @@ interpreter (:mod:`snn_deploy.backends.lava.engine`); nothing here imports lava.
 from __future__ import annotations
 
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +19,7 @@ from snn_deploy.emulate.loihi2 import EmulationResult, emulate
 from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.io.reset_reading import reading_notes
 from snn_deploy.quantize.loihi2.quantizer import quantize
+from snn_deploy.quantize.loihi2.reachability import silent_populations
 from snn_deploy.spikes import SpikeEvents
 
 __all__ = ["compile_model", "emulate_artifact", "run_artifact"]
@@ -45,6 +47,8 @@ def summary_text(report: dict, out_dir: str | Path, notes: list[str]) -> str:
 def compile_model(graph: Graph, out_dir: str | Path, options: CompileOptions) -> dict:
     """Quantize ``graph`` for Loihi 2 and write the Lava artifact; returns the quantization summary."""
     deployment = quantize(graph, options.dt_s)
+    silent = [population.to_dict() for population in silent_populations(deployment)]
+    deployment = replace(deployment, report={**deployment.report, "silent_populations": silent})
     notes = [*reading_notes(graph), *deployment.report.get("notes", []), *write_artifact(deployment, out_dir)]
     summary = dict(deployment.report, notes=notes)
     summary["text"] = summary_text(summary, out_dir, notes)

@@ -28,6 +28,7 @@ from snn_deploy.ir.graph import Graph
 from snn_deploy.quantize.report import ArrayReport, report_array
 from snn_deploy.quantize.speck.compat import CompatibilityReport, LayerPlan, check_compatibility
 from snn_deploy.quantize.speck.deployment import SpeckDeployment, SpeckLayer
+from snn_deploy.quantize.speck.reachability import silent_layers
 from snn_deploy.quantize.speck.spec import SPECK
 
 
@@ -50,6 +51,7 @@ class SpeckQuantization:
             "arrays": [a.to_dict() for a in self.arrays],
             "clipped_total": sum(a.clipped for a in self.arrays),
             "notes": list(self.compatibility.notes),
+            "silent_populations": [s.to_dict() for s in silent_layers(self.deployment, self.arrays)],
         }
 
 
