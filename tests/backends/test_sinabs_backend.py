@@ -91,6 +91,7 @@ def test_changed_artifact_file_is_refused(artifact):
         emulate_artifact(artifact, _events())
 
 
+@pytest.mark.sinabs
 def test_emulate_equals_run_on_every_record(artifact):
     events = _events()
     ours, dt_ours = emulate_artifact(artifact, events, record="all", record_state=True)
@@ -132,6 +133,7 @@ def test_more_than_255_spikes_in_a_step_is_refused(tmp_path):
         emulate_artifact(out, events)
 
 
+@pytest.mark.sinabs
 def test_cli_compile_emulate_run(tmp_path, shared_models):
     runner = CliRunner()
     out = tmp_path / "cnn"
@@ -165,6 +167,7 @@ def test_cli_rejects_the_braille_rnn_with_one_line(tmp_path, shared_models):
     assert not (tmp_path / "b").exists()
 
 
+@pytest.mark.sinabs
 def test_leak_removal_is_reported_and_runs_bit_exact(tmp_path):
     from snn_deploy.ir import LIF
 

@@ -2,17 +2,18 @@
 
 Random conv / linear / pooling networks (shapes, weights, biases, per-channel input gains, thresholds,
 ``min_v_mem``, reset modes) and random multi-spike input rasters, compiled through the real artifact, then
-run by snn-deploy's integer emulator and by sinabs (``IAFSqueeze`` layers built by the artifact's ``model.py``).
+run by snn-deploy's integer emulator and by sinabs (``IAFSqueeze`` layers built by the artifact's ``model.py``),
+each test's artifacts in ONE Sinabs engine process (``.venv-sinabs``; importing torch costs seconds).
 """
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from snn_deploy.backends.sinabs.artifact import load_deployment, write_artifact
-from snn_deploy.backends.sinabs.engine import run_sinabs
+from snn_deploy.backends.sinabs.engine import run_many
 from snn_deploy.emulate.speck import emulate
 from snn_deploy.ir import IF, AvgPool2d, Conv2d, Dense, Flatten, Graph, Input, Output, SumPool2d
 from snn_deploy.quantize.speck.quantizer import quantize
@@ -94,58 +95,76 @@ def networks(draw):
     return Graph(nodes, edges), raster.astype(np.uint8)
 
 
-def _compare(graph: Graph, raster: np.ndarray, out_dir) -> tuple[int, int]:
-    """Assert bit-exact u, spikes and v in every layer; return the total and the largest per-step count."""
-    write_artifact(quantize(graph, DT_S), out_dir)
-    deployment = load_deployment(out_dir)
-    traces = emulate(deployment, raster, record_state=True)
-    spikes, state = run_sinabs(out_dir, raster, record_state=True)
-    for layer, sinabs_spikes, (sinabs_u, sinabs_v) in zip(deployment.layers, spikes, state):
-        trace = traces[layer.population]
-        for what, ours, theirs in (("u", trace.u, sinabs_u), ("spikes", trace.spikes, sinabs_spikes),
-                                   ("v", trace.v, sinabs_v)):
-            np.testing.assert_array_equal(ours.reshape(theirs.shape), theirs, err_msg=f"{layer.population}: {what}")
-    return (sum(int(t.spikes.sum()) for t in traces.values()), max(int(t.spikes.max()) for t in traces.values()))
+def _compare(cases: list[tuple[Graph, np.ndarray]], out_dir) -> list[tuple[int, int]]:
+    """Compile each case into its own artifact, run them all in one sinabs process, assert bit-exact u, spikes and
+    v in every layer; per case, the total spike count and the largest per-step count."""
+    directories = []
+    for k, (graph, _) in enumerate(cases):
+        write_artifact(quantize(graph, DT_S), out_dir / f"net{k}")
+        directories.append(out_dir / f"net{k}")
+    runs = run_many([(directory, raster) for directory, (_, raster) in zip(directories, cases)], record_state=True)
+    totals = []
+    for directory, (_, raster), run in zip(directories, cases, runs):
+        deployment = load_deployment(directory)
+        traces = emulate(deployment, raster, record_state=True)
+        assert len(run.spikes) == len(deployment.layers), directory.name
+        for layer, sinabs_spikes, (sinabs_u, sinabs_v) in zip(deployment.layers, run.spikes, run.state):
+            trace = traces[layer.population]
+            for what, ours, theirs in (("u", trace.u, sinabs_u), ("spikes", trace.spikes, sinabs_spikes),
+                                       ("v", trace.v, sinabs_v)):
+                np.testing.assert_array_equal(ours.reshape(theirs.shape), theirs,
+                                              err_msg=f"{directory.name} {layer.population}: {what}")
+        totals.append((sum(int(t.spikes.sum()) for t in traces.values()),
+                       max(int(t.spikes.max()) for t in traces.values())))
+    return totals
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(networks())
-def test_emulator_equals_sinabs_on_random_networks(tmp_path, network):
-    graph, raster = network
-    _compare(graph, raster, tmp_path / "artifact")
+def _draw(count: int, **options) -> list[tuple[Graph, np.ndarray]]:
+    """``count`` networks drawn by hypothesis (generation only: they all run in one engine process)."""
+    cases: list = []
+
+    @settings(max_examples=count, deadline=None, phases=[Phase.generate], database=None,
+              suppress_health_check=list(HealthCheck), **options)
+    @given(networks())
+    def draw(network):
+        cases.append(network)
+
+    draw()
+    return cases
 
 
+@pytest.mark.sinabs
+def test_emulator_equals_sinabs_on_random_networks(tmp_path):
+    cases = _draw(60)
+    assert len(cases) >= 50
+    _compare(cases, tmp_path)
+
+
+@pytest.mark.sinabs
 def test_random_networks_do_spike(tmp_path):
     """Guard against a vacuous comparison: most generated networks spike, some several times in one step."""
-    totals = []
-
-    @settings(max_examples=15, deadline=None, database=None, derandomize=True)
-    @given(networks())
-    def collect(network):
-        graph, raster = network
-        totals.append(_compare(graph, raster, tmp_path / "artifact"))
-
-    collect()
+    totals = _compare(_draw(15, derandomize=True), tmp_path)
+    assert len(totals) >= 10
     assert sum(total > 0 for total, _ in totals) >= len(totals) // 2, totals
     assert any(most > 1 for _, most in totals), totals
 
 
-@pytest.mark.parametrize("pattern", ["random", "bars"])
-def test_cnn_sinabs_nir_compiled_as_is_is_bit_exact(tmp_path, shared_models, pattern):
+@pytest.mark.sinabs
+def test_cnn_sinabs_nir_compiled_as_is_is_bit_exact(tmp_path, shared_models):
+    """Two inputs: random multi-spike events, and bars sweeping across the field of view (on/off polarity, one
+    sample per orientation)."""
     from snn_deploy.ir.io import load
 
     graph = load(shared_models / "cnn_sinabs.nir")
     rng = np.random.default_rng(7)
     batch, steps = 3, 40
-    if pattern == "random":
-        raster = (rng.random((batch, steps, 2 * 34 * 34)) < 0.08) * rng.integers(1, 3, (batch, steps, 2 * 34 * 34))
-    else:  # a bar sweeping across the field of view, on/off polarity, one sample per orientation
-        frames = np.zeros((batch, steps, 2, 34, 34))
-        for t in range(steps):
-            x = t % 34
-            frames[0, t, 0, :, x] = 1
-            frames[1, t, 1, x, :] = 1
-            frames[2, t, t % 2, np.arange(34), (np.arange(34) + t) % 34] = 2
-        raster = frames.reshape(batch, steps, -1)
-    total, _ = _compare(graph, raster.astype(np.uint8), tmp_path / "artifact")
-    assert total > 0
+    random = (rng.random((batch, steps, 2 * 34 * 34)) < 0.08) * rng.integers(1, 3, (batch, steps, 2 * 34 * 34))
+    frames = np.zeros((batch, steps, 2, 34, 34))
+    for t in range(steps):
+        x = t % 34
+        frames[0, t, 0, :, x] = 1
+        frames[1, t, 1, x, :] = 1
+        frames[2, t, t % 2, np.arange(34), (np.arange(34) + t) % 34] = 2
+    bars = frames.reshape(batch, steps, -1)
+    totals = _compare([(graph, random.astype(np.uint8)), (graph, bars.astype(np.uint8))], tmp_path)
+    assert all(total > 0 for total, _ in totals), totals

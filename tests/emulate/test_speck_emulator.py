@@ -1,9 +1,9 @@
-"""Speck integer emulator: conv and pooling against torch / sinabs, the IAF rule against hand-derived sequences."""
+"""Speck integer emulator: conv against PyTorch's (restated in numpy, :mod:`tests.conv_oracle`), pooling against
+sinabs's ``SumPool2d`` (run in the Sinabs engine interpreter), the IAF rule against hand-derived sequences."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -12,6 +12,10 @@ from snn_deploy.errors import ModelFormatError
 from snn_deploy.ir import IF, Dense, Graph, Input, Output
 from snn_deploy.quantize.speck.deployment import SpeckDeployment, SpeckLayer
 from snn_deploy.quantize.speck.quantizer import quantize
+from tests.conv_oracle import conv2d as conv2d_oracle
+from tests.engines import run_in_sinabs
+
+POOL_SIZES = (1, 2, 4)
 
 
 def _layer(threshold: int, min_v_mem: int, reset: str, weight=((1,),), pool: int = 1,
@@ -44,26 +48,42 @@ def _iaf_reference(u: list[int], threshold: int, reset: str, min_v_mem: int = -(
 
 @settings(max_examples=25, deadline=None)
 @given(st.integers(0, 2**32 - 1), st.integers(1, 5), st.sampled_from([1, 2, 4]), st.integers(0, 3))
-def test_conv2d_equals_torch(seed, k, stride, padding):
+def test_conv2d_equals_the_torch_definition(seed, k, stride, padding):
     rng = np.random.default_rng(seed)
     frames = rng.integers(0, 4, (3, 2, 9, 9))
     weight = rng.integers(-128, 128, (4, 2, k, k))
     ours = conv2d(frames, weight, (stride, stride), (padding, padding))
-    theirs = torch.nn.functional.conv2d(torch.from_numpy(frames.astype(np.float64)),
-                                        torch.from_numpy(weight.astype(np.float64)), stride=stride, padding=padding)
-    assert np.array_equal(ours, theirs.numpy())
+    theirs = conv2d_oracle(frames, weight, stride=stride, padding=padding)
+    assert theirs.dtype == np.int64 and np.array_equal(ours, theirs)
 
 
-@pytest.mark.parametrize("k", [1, 2, 4])
-def test_pooling_equals_sinabs_sum_pool(k):
-    import sinabs.layers as sl
-
+def _pooling_case(k: int):
+    """One layer with pooling ``k``: its spikes ``[10, 3, 9, 10]`` and the emulator's pooled output."""
     rng = np.random.default_rng(k)
     layer = _layer(2, -(2**15), "subtract", weight=rng.integers(-3, 6, (3, 2, 1, 1)), pool=k, in_shape=(2, 9, 10))
     frames = rng.integers(0, 4, (2, 5, 2, 9, 10))
     trace, pooled = _layer_trace(layer, frames, record_state=False)
-    assert trace.spikes.any()
-    theirs = sl.SumPool2d(k)(torch.from_numpy(trace.spikes.reshape(10, 3, 9, 10).astype(np.float64))).numpy()
+    return trace.spikes.reshape(10, 3, 9, 10), pooled
+
+
+@pytest.fixture(scope="module")
+def sinabs_sum_pool():
+    """sinabs's ``SumPool2d(k)`` of each pooling case's spikes, all in one Sinabs engine process."""
+    code = (
+        "import torch, sinabs.layers as sl\n"
+        "for key, spikes in inputs.items():\n"
+        "    outputs[key] = sl.SumPool2d(int(key))(torch.from_numpy(spikes.astype('float64'))).numpy()\n"
+    )
+    return run_in_sinabs(code, {str(k): _pooling_case(k)[0] for k in POOL_SIZES})
+
+
+@pytest.mark.sinabs
+@pytest.mark.parametrize("k", POOL_SIZES)
+def test_pooling_equals_sinabs_sum_pool(k, sinabs_sum_pool):
+    spikes, pooled = _pooling_case(k)
+    assert spikes.any()
+    theirs = sinabs_sum_pool[str(k)]
+    assert theirs.shape == (10, 3, 9 // k, 10 // k)
     assert np.array_equal(pooled.reshape(theirs.shape), theirs)
 
 

@@ -1,15 +1,15 @@
-"""Projection chains composed for Loihi 2: unrolled conv/pool matrices equal torch's operators, delays compose."""
+"""Projection chains composed for Loihi 2: unrolled conv/pool matrices equal PyTorch's operators (restated in numpy,
+:mod:`tests.conv_oracle`), delays compose."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
-import torch.nn.functional as F
 
 from snn_deploy.errors import UnsupportedError
 from snn_deploy.ir import AvgPool2d, Delay, Dense, Graph, Input, Output, SumPool2d
 from snn_deploy.ir.nodes import CubaLIF
 from snn_deploy.quantize.loihi2.paths import conv2d_matrix, incoming_signals, merge_delays, projection_terms
+from tests.conv_oracle import avg_pool2d, conv2d
 
 
 @pytest.mark.parametrize("stride, padding, dilation, groups", [
@@ -19,8 +19,7 @@ def test_conv_matrix_equals_torch_conv2d(stride, padding, dilation, groups):
     rng = np.random.default_rng(0)
     weight = rng.normal(size=(4, 4 // groups, 3, 2))
     x = rng.normal(size=(2, 4, 7, 8))
-    expected = F.conv2d(torch.from_numpy(x), torch.from_numpy(weight), stride=stride, padding=padding,
-                        dilation=dilation, groups=groups).numpy()
+    expected = conv2d(x, weight, stride=stride, padding=padding, dilation=dilation, groups=groups)
     matrix = conv2d_matrix(weight, (4, 7, 8), stride, padding, dilation, groups)
     assert np.allclose((matrix @ x.reshape(2, -1).T).T, expected.reshape(2, -1))
 
@@ -29,7 +28,7 @@ def test_conv_matrix_equals_torch_conv2d(stride, padding, dilation, groups):
 def test_pool_matrices_equal_torch(cls):
     x = np.random.default_rng(1).normal(size=(1, 3, 6, 6))
     terms, bias, _ = projection_terms("pool", cls(kernel_size=(2, 3), stride=(2, 3)), (3, 6, 6), 1e-3, False)
-    expected = F.avg_pool2d(torch.from_numpy(x), (2, 3), (2, 3)).numpy() * (6 if cls is SumPool2d else 1)
+    expected = avg_pool2d(x, (2, 3), (2, 3)) * (6 if cls is SumPool2d else 1)
     assert bias is None and np.allclose((terms[0] @ x.reshape(1, -1).T).T, expected.reshape(1, -1))
 
 

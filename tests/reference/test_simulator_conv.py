@@ -1,23 +1,23 @@
 """Conv2d / SumPool2d / AvgPool2d / Flatten act as linear maps of spike pulses: the same spikes as the
-equivalent Dense network, whose matrix is built here column by column with PyTorch's conv2d/pooling."""
+equivalent Dense network, whose matrix is built here column by column with PyTorch's conv2d / pooling as
+:mod:`tests.conv_oracle` restates them in numpy."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
-import torch
-import torch.nn.functional as F
 
 from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.nodes import IF, LIF, AvgPool2d, Conv2d, Dense, Flatten, Input, Output, SumPool2d
 from snn_deploy.reference.simulator import simulate
 from snn_deploy.spikes import SpikeEvents
+from tests.conv_oracle import avg_pool2d, conv2d, sum_pool2d
 
 
 def _dense_matrix(op, in_shape: tuple[int, ...]) -> np.ndarray:
     """Column ``j`` of the matrix is ``op`` applied to the ``j``-th basis image."""
     n = int(np.prod(in_shape))
-    basis = torch.eye(n, dtype=torch.float64).reshape(n, *in_shape)
-    return op(basis).reshape(n, -1).T.numpy()
+    basis = np.eye(n).reshape(n, *in_shape)
+    return op(basis).reshape(n, -1).T
 
 
 @pytest.mark.parametrize("pool", [SumPool2d, AvgPool2d])
@@ -27,10 +27,9 @@ def test_conv_pool_flatten_network_equals_its_dense_equivalent(pool):
     weight = rng.uniform(-0.3, 1.0, (4, 1, 3, 3))  # groups=2: 2 output channels per input channel
     bias = np.array([0.0, 2.0, 0.0, -1.0])
     conv = Conv2d(weight, stride=(1, 1), padding=(1, 2), dilation=(1, 2), groups=2, bias=bias)
-    conv_op = lambda x: F.conv2d(x, torch.from_numpy(weight), torch.from_numpy(bias), stride=1, padding=(1, 2),  # noqa: E731
-                                 dilation=(1, 2), groups=2)
-    conv_shape = tuple(conv_op(torch.zeros(1, *in_shape, dtype=torch.float64)).shape[1:])
-    torch_pool = F.avg_pool2d if pool is AvgPool2d else (lambda x, k, s: F.avg_pool2d(x, k, s) * 4)
+    conv_op = lambda x: conv2d(x, weight, bias, stride=1, padding=(1, 2), dilation=(1, 2), groups=2)  # noqa: E731
+    conv_shape = tuple(conv_op(np.zeros((1, *in_shape))).shape[1:])
+    window_pool = avg_pool2d if pool is AvgPool2d else sum_pool2d
     pool_shape = (conv_shape[0], conv_shape[1] // 2, conv_shape[2] // 2)
     fc = rng.uniform(0.0, 0.5, (3, int(np.prod(pool_shape))))
 
@@ -41,8 +40,8 @@ def test_conv_pool_flatten_network_equals_its_dense_equivalent(pool):
         [("in", "conv"), ("conv", "p1"), ("p1", "pool"), ("pool", "flat"), ("flat", "fc"), ("fc", "p2"),
          ("p2", "out")],
     )
-    conv_dense = _dense_matrix(lambda x: conv_op(x) - torch.from_numpy(bias)[:, None, None], in_shape)
-    pool_dense = _dense_matrix(lambda x: torch_pool(x, 2, 2), conv_shape)
+    conv_dense = _dense_matrix(lambda x: conv_op(x) - bias[:, None, None], in_shape)
+    pool_dense = _dense_matrix(lambda x: window_pool(x, 2, 2), conv_shape)
     dense_graph = Graph(
         {"in": Input((int(np.prod(in_shape)),)),
          "conv": Dense(conv_dense, bias=np.repeat(bias, conv_shape[1] * conv_shape[2])),

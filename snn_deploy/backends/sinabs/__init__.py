@@ -1,8 +1,9 @@
 """Speck backend: compile an IR graph to a Sinabs artifact, emulate it bit-exactly, run it with sinabs.
 
-The backend interface is in :mod:`snn_deploy.backends`. Never imports ``samna`` or
-``sinabs.backend.dynapcnn`` (the emitted ``model.py`` is ready for ``DynapcnnNetwork`` on a machine that has
-samna).
+The backend interface is in :mod:`snn_deploy.backends`. Imports neither torch nor sinabs: compiling and
+emulating need neither, and sinabs runs in its own engine interpreter (:mod:`.engine`, ``.venv-sinabs``).
+Never imports ``samna`` or ``sinabs.backend.dynapcnn`` (the emitted ``model.py`` is ready for
+``DynapcnnNetwork`` on a machine that has samna).
 
 Records: ``<node>/spikes`` are spike counts per step (MultiSpike: several per step are possible, at most 255);
 with ``record_state``, ``<node>/u`` is the layer's integer input of the step (conv or linear output plus bias:
@@ -18,6 +19,7 @@ import numpy as np
 
 from snn_deploy.backends import CompileOptions, select_records
 from snn_deploy.backends.sinabs.artifact import input_raster, load_deployment, to_records, write_artifact
+from snn_deploy.backends.sinabs.engine import run_sinabs
 from snn_deploy.emulate.speck import emulate
 from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.io.reset_reading import reading_notes
@@ -68,9 +70,7 @@ def emulate_artifact(artifact_dir: str | Path, events: SpikeEvents, *, steps: in
 
 def run_artifact(artifact_dir: str | Path, events: SpikeEvents, *, steps: int | None = None,
                  record: str = "outputs", record_state: bool = False) -> tuple[dict[str, np.ndarray], float]:
-    """The artifact's ``model.py`` run by sinabs on the CPU."""
-    from snn_deploy.backends.sinabs.engine import run_sinabs
-
+    """The artifact's ``model.py`` run by sinabs on the CPU, in the Sinabs engine interpreter (a subprocess)."""
     deployment = load_deployment(artifact_dir)
     layer_spikes, layer_state = run_sinabs(artifact_dir, input_raster(deployment, events, steps), record_state)
     names = [layer.population for layer in deployment.layers]

@@ -2,10 +2,9 @@
 
 Files: ``manifest.json`` (contract keys plus ``"speck"``: the deployment's layers), ``quantization.json``,
 ``compatibility.json`` (rules checked, notes, layer -> core map with the memories), ``model.py`` (sinabs
-builder) and ``weights.npz`` (integer weights and biases). The weights go to ``.npz`` through
-:func:`snn_deploy.spikes.save_npz` rather than ``torch.save``: both give the same bytes for the same tensors
-(checked with torch 2.13, whose ``.data/serialization_id`` is content-derived), but ``.npz`` needs no pickle
-and numpy alone reads it.
+builder) and ``weights.npz`` (integer weights and biases). Writing needs neither torch nor sinabs: the weights
+go to ``.npz`` through :func:`snn_deploy.spikes.save_npz` (deterministic bytes, no pickle, numpy alone reads
+it) and ``model.py`` turns them into tensors when a sinabs environment builds the model.
 """
 from __future__ import annotations
 
@@ -23,6 +22,7 @@ from snn_deploy.quantize.speck.deployment import SpeckDeployment
 from snn_deploy.quantize.speck.quantizer import SpeckQuantization
 from snn_deploy.quantize.speck.spec import SPECK
 from snn_deploy.backends.sinabs.emit import render_model_py
+from snn_deploy.backends.sinabs.engine import SINABS_VERSION
 from snn_deploy.spikes import SpikeEvents, save_npz
 
 WEIGHTS_FILE = "weights.npz"
@@ -30,11 +30,9 @@ MODEL_FILE = "model.py"
 
 
 def _versions() -> dict[str, str]:
-    import sinabs
-    import torch
-
-    return {"snn_deploy": __version__, "sinabs": sinabs.__version__, "torch": torch.__version__.split("+")[0],
-            "numpy": np.__version__, "python": platform.python_version()}
+    """What wrote the artifact, and the sinabs release it targets (its engine runs apart: torch is not here)."""
+    return {"snn_deploy": __version__, "sinabs (engine)": SINABS_VERSION, "numpy": np.__version__,
+            "python": platform.python_version()}
 
 
 def write_artifact(quantization: SpeckQuantization, out_dir: str | Path) -> None:

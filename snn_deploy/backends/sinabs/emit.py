@@ -1,7 +1,8 @@
 """The Sinabs builder module ``model.py`` of an artifact: an ``nn.Sequential`` for ``DynapcnnNetwork``.
 
-The emitted module needs only torch, numpy and ``sinabs.layers``; it loads the integer weights from
-``weights.npz`` next to it. Layers are emitted as sinabs expects them for Speck (``DynapcnnLayer``): conv
+Writing it needs neither torch nor sinabs (it is text); the emitted module needs only torch, numpy and
+``sinabs.layers``, and loads the integer weights from ``weights.npz`` next to it into tensors. Layers are
+emitted as sinabs expects them for Speck (``DynapcnnLayer``): conv
 (``nn.Conv2d``, or ``nn.Flatten`` + ``nn.Linear`` for a Dense) -> ``IAFSqueeze`` (MultiSpike, integer
 threshold and ``min_v_mem``, subtract or zero reset) -> ``SumPool2d``. Built with ``discretize=False`` the
 integers reach the chip unchanged.
@@ -13,10 +14,13 @@ import pprint
 from snn_deploy import __version__
 from snn_deploy.quantize.speck.deployment import SpeckDeployment
 
-_TEMPLATE = '''"""Speck network compiled by snn-deploy {version}. Build it with sinabs, deploy it with samna::
+_TEMPLATE = '''"""Speck network compiled by snn-deploy {version}. Build it with sinabs, deploy it with samna.
+
+Needs sinabs, torch and numpy only (not snn-deploy); next to ``weights.npz``::
 
     from model import INPUT_SHAPE, build_model
     net = build_model(batch_size=1)
+    out = net(frames)  # frames: float tensor [batch_size * steps, *INPUT_SHAPE]
     # on a machine with samna:
     # from sinabs.backend.dynapcnn import DynapcnnNetwork
     # chip_net = DynapcnnNetwork(net, input_shape=INPUT_SHAPE, discretize=False)

@@ -1,57 +1,111 @@
-"""Run an artifact's ``model.py`` with sinabs on the CPU (in this process; sinabs is in the same venv).
+"""Run artifacts' ``model.py`` with sinabs on the CPU, in the Sinabs engine interpreter, as a subprocess.
 
-The emitted ``nn.Sequential`` gets all ``batch x steps`` frames at once, as sinabs's Speck tools feed it;
-forward hooks on its ``IAFSqueeze`` layers take each layer's input ``u`` and spike counts, and the layers'
-``record_states`` gives ``v`` after reset and low bound.
+sinabs 3.1.3 pins ``nir<=1.0.4`` and needs torch, so neither is in snn-deploy's environment: the engine is a
+separate interpreter that runs :mod:`snn_deploy.backends.sinabs.runner` (passed by path; it imports nothing
+from snn-deploy), found in this order: ``$SNN_DEPLOY_SINABS_PYTHON``; the repository's
+``.venv-sinabs/bin/python`` (next to the package's source tree); ``python3`` on ``PATH`` if it can import sinabs.
+Several artifacts or inputs run in ONE process (:func:`run_many`): importing torch and sinabs costs seconds.
 """
 from __future__ import annotations
 
-import importlib.util
-import sys
+import functools
+import json
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import numpy as np
 
 from snn_deploy.errors import EngineError
 
+#: the sinabs release the Speck spec was read from (requirements/sinabs.txt pins it, with torch)
+SINABS_VERSION = "3.1.3"
+INSTALL_HINT = (f"sinabs=={SINABS_VERSION} and torch (requirements/sinabs.txt) in their own venv: run `make env` "
+                "(creates .venv-sinabs) or set SNN_DEPLOY_SINABS_PYTHON")
+REPO = Path(__file__).resolve().parents[3]
+RUNNER = Path(__file__).with_name("runner.py")
 
-def _load_builder(artifact_dir: Path):
-    path = artifact_dir / "model.py"
-    name = f"_snn_deploy_speck_model_{abs(hash(str(path.resolve())))}"
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise EngineError(f"{path}: cannot be loaded as a Python module")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
+
+@dataclass(frozen=True)
+class SinabsRun:
+    """One job's result, per ``IAFSqueeze`` layer in order: spike counts ``[batch, steps, ...]`` (int64), with
+    ``record_state`` ``(u, v)`` (int64, else ``None``), and the engine's best time of build + forward."""
+
+    spikes: list[np.ndarray]
+    state: list[tuple[np.ndarray, np.ndarray]] | None
+    forward_s: float
+
+
+def _imports_sinabs(python: Path) -> bool:
     try:
-        spec.loader.exec_module(module)
-    finally:
-        sys.modules.pop(name, None)
-    return module
+        done = subprocess.run([str(python), "-c", "import sinabs.layers, torch"], capture_output=True, timeout=120)
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return done.returncode == 0
+
+
+@functools.lru_cache(maxsize=None)
+def _discover(env_value: str | None) -> Path:
+    if env_value:
+        python = Path(env_value)
+        if not (python.is_file() and os.access(python, os.X_OK)):
+            raise EngineError(f"SNN_DEPLOY_SINABS_PYTHON={env_value} is not an executable interpreter")
+        return python
+    venv = REPO / ".venv-sinabs" / "bin" / "python"
+    if venv.is_file():
+        return venv
+    on_path = shutil.which("python3")
+    if on_path and _imports_sinabs(Path(on_path)):
+        return Path(on_path)
+    raise EngineError(f"no Python interpreter with sinabs found; install {INSTALL_HINT}")
+
+
+def sinabs_python() -> Path:
+    """The interpreter that runs the artifacts (see the module docstring for the search order)."""
+    return _discover(os.environ.get("SNN_DEPLOY_SINABS_PYTHON"))
+
+
+def _invoke(jobs_json: Path, what: str) -> None:
+    done = subprocess.run([str(sinabs_python()), str(RUNNER), str(jobs_json)], capture_output=True, text=True)
+    if done.returncode != 0:
+        lines = [line for line in (done.stderr or done.stdout).strip().splitlines() if line.strip()]
+        raise EngineError(f"{what}: sinabs run failed (exit {done.returncode}): {lines[-1] if lines else 'no output'}")
+
+
+def _read_run(path: Path, record_state: bool) -> SinabsRun:
+    with np.load(path, allow_pickle=False) as data:
+        layers = sum(key.endswith("/spikes") for key in data.files)
+        spikes = [data[f"{i}/spikes"].astype(np.int64) for i in range(layers)]
+        state = ([(data[f"{i}/u"].astype(np.int64), data[f"{i}/v"].astype(np.int64)) for i in range(layers)]
+                 if record_state else None)
+        return SinabsRun(spikes, state, float(data["forward_s"]))
+
+
+def run_many(jobs: Sequence[tuple[str | Path, np.ndarray]], record_state: bool, repeats: int = 1
+             ) -> list[SinabsRun]:
+    """Run each ``(artifact_dir, raster [batch, steps, units])`` in ONE sinabs process, one after the other;
+    ``repeats`` times each (a fresh model every time; the time reported is the best)."""
+    if not jobs:
+        return []
+    with tempfile.TemporaryDirectory(prefix="snn-deploy-sinabs-") as scratch:
+        scratch_dir = Path(scratch)
+        listing = []
+        for k, (artifact_dir, raster) in enumerate(jobs):
+            input_path, output_path = scratch_dir / f"in_{k}.npz", scratch_dir / f"out_{k}.npz"
+            np.savez(input_path, spikes=np.asarray(raster))
+            listing.append({"model": str(Path(artifact_dir).resolve() / "model.py"), "input": str(input_path),
+                            "output": str(output_path), "record_state": record_state, "repeats": repeats})
+        (scratch_dir / "jobs.json").write_text(json.dumps(listing))
+        _invoke(scratch_dir / "jobs.json", str(jobs[0][0]))
+        return [_read_run(Path(job["output"]), record_state) for job in listing]
 
 
 def run_sinabs(artifact_dir: str | Path, raster: np.ndarray, record_state: bool
                ) -> tuple[list[np.ndarray], list[tuple[np.ndarray, np.ndarray]] | None]:
     """Per layer (in order): spike counts ``[batch, steps, ...]`` and with ``record_state`` ``(u, v)``."""
-    import sinabs.layers as sl
-    import torch
-
-    builder = _load_builder(Path(artifact_dir))
-    batch, steps, _ = raster.shape
-    model = builder.build_model(batch_size=batch)
-    iaf_layers = [m for m in model if isinstance(m, sl.IAFSqueeze)]
-    captured: list[tuple[torch.Tensor, torch.Tensor]] = []
-    for layer in iaf_layers:
-        layer.record_states = record_state
-        layer.register_forward_hook(lambda _m, inputs, output: captured.append((inputs[0], output)))
-    x = torch.from_numpy(np.asarray(raster, dtype=np.float32)).reshape(batch * steps, *builder.INPUT_SHAPE)
-    with torch.no_grad():
-        model(x)
-    spikes, state = [], [] if record_state else None
-    for layer, (u, out) in zip(iaf_layers, captured):
-        spikes.append(out.numpy().reshape(batch, steps, *out.shape[1:]).astype(np.int64))
-        if state is not None:
-            v = layer.recordings["v_mem"].numpy()
-            state.append((u.numpy().reshape(batch, steps, *u.shape[1:]).astype(np.int64),
-                          v.reshape(batch, steps, *v.shape[2:]).astype(np.int64)))
-    return spikes, state
+    run = run_many([(artifact_dir, raster)], record_state)[0]
+    return run.spikes, run.state

@@ -1,17 +1,17 @@
-"""Neuron and synapse counts computed from raw model files alone (h5py, nir, torch), independent of snn_deploy."""
+"""Neuron and synapse counts computed from raw model files alone (h5py, nir, numpy), independent of snn_deploy."""
 from __future__ import annotations
 
 import h5py
 import nir
 import numpy as np
-import torch
+
+from tests.conv_oracle import conv2d
 
 
 def _window_connections(in_shape, weight_shape, stride, padding, dilation=(1, 1), groups=1) -> int:
     """Connections of a 2-D conv/pool: the output of an all-ones conv over all-ones input, summed."""
-    ones = torch.nn.functional.conv2d(torch.ones((1, *in_shape), dtype=torch.float64),
-                                      torch.ones(weight_shape, dtype=torch.float64), stride=tuple(stride),
-                                      padding=tuple(padding), dilation=tuple(dilation), groups=groups)
+    ones = conv2d(np.ones((1, *in_shape), dtype=np.int64), np.ones(weight_shape, dtype=np.int64),
+                  stride=tuple(stride), padding=tuple(padding), dilation=tuple(dilation), groups=groups)
     return int(ones.sum())
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import h5py
 import numpy as np
 import pytest
-import torch
 
 from snn_deploy.errors import ModelFormatError, UnsupportedError
 from snn_deploy.ir import Conv2d, CubaLIF, Dense, Flatten, Input, Output
 from snn_deploy.ir.io import load
+from tests.conv_oracle import conv2d
 from tests.ir.io.netx_files import write_netx
 from tests.ir.io.raw_counts import netx_counts
 
@@ -64,12 +64,12 @@ def test_tiny_conv_layout_reproduces_the_currents_lava_recorded(tiny, shared_mod
     """layer1's synaptic current in lava-dl's ground truth is our Conv2d applied to the input spikes."""
     graph, _ = tiny
     gts = shared_models / "lava-dl" / "tinynet_gts"
-    spikes = torch.tensor(np.load(gts / "input.npy")[0], dtype=torch.float64).permute(3, 0, 1, 2)  # T, C, H, W
+    spikes = np.load(gts / "input.npy")[0].astype(np.float64).transpose(3, 0, 1, 2)  # T, C, H, W
     conv = graph.nodes["layer1.synapse"]
-    current = torch.nn.functional.conv2d(spikes, torch.tensor(conv.weight), stride=conv.stride,
-                                         padding=conv.padding, dilation=conv.dilation, groups=conv.groups)
+    current = conv2d(spikes, conv.weight, stride=conv.stride, padding=conv.padding, dilation=conv.dilation,
+                     groups=conv.groups)
     expected = np.load(gts / "current.npy")[0].transpose(3, 0, 1, 2)
-    np.testing.assert_array_equal(current.numpy(), expected)
+    np.testing.assert_array_equal(current, expected)
 
 
 def test_mnist_structure_default_neuron_and_weights(mnist):
