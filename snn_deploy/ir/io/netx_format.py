@@ -1,31 +1,83 @@
 r"""lava-dl netx ``.net`` (HDF5) networks, read only: fixed-point Loihi layers -> continuous IR + exact integers.
 
-File layout (read from lava-dl's ``netx/hdf5.py`` and the files themselves)
---------------------------------------------------------------------------
+File layout (slayer's exporter; read as lava-dl 0.6.0's ``netx`` builds it)
+-------------------------------------------------------------------------
 ``layer/<i>`` for ``i = 0..n-1`` (a sequential chain), each with ``type`` and ``shape`` (C, H, W or
-N; netx reverses it to its W, H, C order) and, by type:
+N; netx reverses it to its W, H, C order) and, by type, the datasets below. Each rule names the
+lava-dl 0.6.0 code it follows (``src/lava/lib/dl/netx/``: ``hdf5.py`` = ``Network``, ``process.py`` =
+``blocks/process.py``, ``utils.py``); ``tests/ir/io/test_netx_lavadl.py`` checks them against lava-dl's
+own ``Network`` run (``tests/fixtures/netx/``).
 
-* ``input``: ``neuron``; scalar ``weight``/``bias`` are netx's input *transform* (for graded inputs),
-  which netx does not apply as a neuron bias: kept as ``metadata["netx"]["transform"]``.
-* ``conv``: ``weight`` ``[out, in/groups, kh, kw, 1]`` (PyTorch's layout and cross-correlation: netx
-  flips and transposes it for Lava), ``stride``/``padding``/``dilation`` in (H, W) order, ``groups``,
-  optional per-channel ``bias`` (a *neuron* bias), ``neuron``.
-* ``dense``: ``weight`` ``[out, in]``, optional per-neuron ``bias`` (neuron bias), optional
-  ``delay`` (axonal, in steps, one per output unit), optional ``neuron`` (absent: netx's default,
-  a non-leaky integrator ``iDecay=0, vDecay=4096, vThMant=1 << 17``; marked ``"default_neuron"``).
-* ``dense_rec``: ``dense`` plus ``weight_rec`` ``[out, out]``, a Dense from the population back to
-  itself (same delay).
-* ``flatten``: flattens in C, H, W order (netx transposes W, H, C back before flattening).
-* ``average``: the read-out :math:`y_k(t) = \mathrm{mean}_{j \in G_k} s_j(t)` over ``num_outputs``
-  groups ``G_k`` of consecutive (C, H, W-flattened) units of the last population (slayer's
-  ``Average`` block). It has no neurons: the graph's :class:`Output` records the last population's
-  spikes, with ``metadata["netx"] = {"layer", "readout": "average", "num_outputs", "group_size"}``.
+* **I0 -- input without neuron** (``Network._create``, branch ``layer_type == 'input'``): lava-dl creates
+  no block, only ``input_shape``; the spikes go straight into the next layer's synapse. Read as the
+  :class:`Input` alone (no population), its ``weight``/``bias`` ignored as lava-dl ignores them.
+* **I1 -- input with neuron** (``create_input``; ``process.py`` ``Input``): lava-dl builds a neuron
+  block whose ``inp`` port is connected to nothing ("The input must be handled through neuron's bias"):
+  a source on ``Network.inp`` fails to compile (Lava 0.10: "No subcompiler exists for ... PyInputModel"),
+  and lava-dl's own ``test_tinynet`` drives the layer through the neuron's bias. snn-deploy reads it as a
+  relay: :class:`Input` -> identity :class:`Dense` (weight 1) -> the neuron (``layer0``), so a bias set
+  in ``metadata["netx"]["bias"]`` drives it as in lava-dl, and each input spike adds 1 to its current
+  (thresholds are ``vThMant << 6``): the relay fires on spikes only if ``vThMant`` is 0, as snn-deploy's
+  own netx writer sets it. The scalar
+  ``weight``/``bias`` are netx's input *transform*, which netx keeps but never applies (default 64 / 0):
+  kept as ``metadata["netx"]["transform"]`` with the keys the file has.
+* **N -- neurons** (``get_neuron_params``): types ``CUBA`` and ``LOIHI`` are Lava's LIF with ``du =
+  iDecay - 1``, ``dv = vDecay``, ``vth = vThMant``, ``bias_exp = 6`` and the layer's ``bias`` as
+  ``bias_mant``; ``refDelay`` is not passed (Lava's LIF has no refractory period): kept in metadata,
+  unused. ``messageBits > 0`` (graded spikes) is refused; ``gradedSpike``, which lava-dl does not read,
+  is refused when true (the layer was trained graded). SDNN and RF neurons are refused.
+* **N0 -- default neuron** (``create_dense``): a ``dense`` layer without ``neuron`` gets ``iDecay = 0,
+  vDecay = 4096, vThMant = 1 << 18 - 1`` (``= 1 << 17``, Python's precedence), marked
+  ``"default_neuron"``. ``conv`` has no default (``create_conv`` reads ``layer_config['neuron']``):
+  refused.
+* **W -- weights** (``utils.py`` ``NetDict``: ``weight``, ``weight_rec``, ``bias`` read with
+  ``astype(int)``; ``optimize_weight_bits``): the file's integers are the effective weights. lava-dl
+  reads no weight exponent or bit count from the file (``weight_exp``/``num_weight_bits``/``wgtExp`` are
+  ignored); for ``dense`` it picks ``weight_exponent = -s``, ``num_weight_bits`` and stores ``w << s`` so
+  that Lava's Dense sums exactly ``sum w`` (mixed signs in ``-256..254``; larger ones it clips), and the
+  ``sign_mode`` it computes is never used (Lava's Dense determines its own). ``conv`` weights go to Lava's
+  Conv as they are. Metadata: ``weight_exp = 0``, ``num_weight_bits = 8``, the exact integers; the
+  Loihi quantizer stores them so that the sums are exact (mixed signs in ``-128..127``, else it counts
+  the weights Lava changes). Non-integer values, which ``astype(int)`` would truncate, are refused.
+* **D -- delays** (``create_dense``; ``process.py`` ``Dense``; Lava's ``DelayDense``): ``delay`` of a
+  ``dense``/``dense_rec`` layer, in steps, is one per output unit (axonal, kept as such), a scalar (all
+  synapses, kept as one per output unit), or, for ``dense``, one per *input* unit (kept as the
+  ``[out, in]`` matrix); any other size is refused (lava-dl raises). lava-dl clamps delays above 62
+  (``max_delay=62``): refused instead. Lava's DelayDense delivers a spike sent at step ``t`` with delay
+  ``d`` at step ``t + 1 + d`` (its buffer is sent, then rolled; a delay of 0 is Dense's one step): the IR's
+  ``delay_s = d dt`` on each synapse, on top of the one step every Lava synapse adds.
+* **R -- dense_rec** (``create_dense`` with ``rec=True``; ``process.py`` ``RecurrentDense``): ``weight`` and
+  ``weight_rec`` ``[out, out]`` share one ``optimize_weight_bits`` (exact as in W); the recurrent Dense
+  runs from the population's spikes back into it, one step late (Lava's Dense buffer). With ``delay``
+  lava-dl's recurrent DelayDense gets the feed-forward ``[out, in]`` delay matrix (so it builds only for
+  ``in == out``) and neither DelayDense gets ``weight_exponent`` (``w << s`` unscaled: weights ``2^s``
+  too large): snn-deploy reads the file's weights and puts the per-output delays on both synapses.
+  Per-input delays on ``dense_rec`` are refused.
+* **C -- conv** (``create_conv``): ``weight`` ``[out, in/groups, kh, kw, 1]`` is flipped in kh, kw and
+  transposed to Lava's ``[out, W, H, in]``: it is PyTorch's layout and cross-correlation, kept as the
+  IR's Conv2d weight. ``stride``/``padding``/``dilation`` in (H, W) order (netx reverses them), ``groups``
+  (default 1 here; lava-dl requires it), optional per-channel ``bias`` (a neuron bias, ``process.py``
+  ``AbstractBlock._neuron``).
+* **F -- flatten** (``_create``: ``out.transpose([2, 1, 0]).flatten()``): the W, H, C port is transposed
+  back to C, H, W and flattened: :class:`Flatten` of the C, H, W layer. lava-dl applies it only to the
+  ``dense`` that follows; a ``dense`` after a 3-D block without it fails in lava-dl (port shapes differ):
+  refused, except after an input without neuron, where ``Network.inp`` takes the flat units (C, H, W
+  order here).
+* **A -- average**: lava-dl 0.6.0's ``Network`` raises NotImplementedError for it (``_create``,
+  ``create_average``). Read as slayer's ``Average`` read-out :math:`y_k(t) = \mathrm{mean}_{j \in G_k}
+  s_j(t)` over ``num_outputs`` groups ``G_k`` of consecutive (C, H, W-flattened) units of the last
+  population: no neurons; the graph's :class:`Output` records the last population's spikes, with
+  ``metadata["netx"] = {"layer", "readout": "average", "num_outputs", "group_size"}``.
+* Other types (``pool``, ``convT``, ``unpool``, ``concat``, ``dense_comp``) lava-dl cannot build either
+  (NotImplementedError / no ``create_complex_dense``); unknown types it skips silently: all refused here,
+  as are complex ``weight/real``/``weight/imag`` dense layers (lava-dl's ComplexDense, for RF neurons).
+  ``input`` must be layer 0.
 
 Graph
 -----
-``input`` (:class:`Input`) -> ``layer0.synapse`` (identity :class:`Dense`) -> ``layer0``
-(:class:`CubaLIF`) -> ``layer1.synapse`` (:class:`Conv2d`/:class:`Dense`) -> ``layer1`` -> ... ->
-``output``; ``layer<i>`` of type ``flatten`` is a :class:`Flatten`; ``layer<i>.recurrent`` is the
+``input`` (:class:`Input`) -> [``layer0.synapse`` (identity :class:`Dense`) -> ``layer0``
+(:class:`CubaLIF`), rule I1 only] -> ``layer1.synapse`` (:class:`Conv2d`/:class:`Dense`) -> ``layer1`` ->
+... -> ``output``; ``layer<i>`` of type ``flatten`` is a :class:`Flatten`; ``layer<i>.recurrent`` is the
 recurrent Dense of a ``dense_rec`` layer. ``graph.metadata = {"dt_s": 1e-3, "source_format": "netx",
 "netx": {"simulation": {...}}}`` (netx has no time unit; ``simulation/Ts`` is in steps).
 
@@ -34,7 +86,7 @@ Integers (exact, for the Loihi quantizer)
 Populations: ``metadata["netx"] = {"layer", "neuron_type", "iDecay", "vDecay", "vThMant",
 "refDelay" (if present), "bias" (int64, population shape, if present), "bias_exp": 6}``; netx
 passes ``du = iDecay - 1``, ``dv = vDecay``. Projections: ``{"layer", "weight" (int64, IR layout),
-"weight_exp" (0 if absent), "num_weight_bits" (8 if absent), "delay" (int64 per output unit, if
+"weight_exp": 0, "num_weight_bits": 8, "delay" (int64, one per output unit or ``[out, in]``, if
 present)}``.
 
 Continuous equivalent (``dt = dt_s``)
@@ -83,6 +135,8 @@ DECAY_MARGIN = 2.0 ** -24
 #: netx's neuron for a layer without one: ``iDecay=0, vDecay=4096, vThMant=1 << 18 - 1`` (= 1 << 17)
 DEFAULT_NEURON = {"type": "CUBA", "iDecay": 0, "vDecay": 4096, "vThMant": 1 << 17, "refDelay": 1}
 NEURON_TYPES = ("CUBA", "LOIHI")
+#: lava-dl's largest delay (steps): ``create_dense`` clamps larger ones, DelayDense gets ``max_delay=62``
+MAX_DELAY_STEPS = 62
 #: largest input layer read: its identity Dense holds units**2 float64 weights (and int64 in metadata)
 MAX_INPUT_UNITS = 8192
 
@@ -196,6 +250,8 @@ class _Builder:
                 raise UnsupportedError(f"{where}: neuron type '{kind}' is not supported (only {', '.join(NEURON_TYPES)})")
             if "gradedSpike" in neuron and bool(_dataset(neuron, "gradedSpike", where)):
                 raise UnsupportedError(f"{where}: graded spikes are not supported")
+            if "messageBits" in neuron and _integer(neuron, "messageBits", where) != 0:
+                raise UnsupportedError(f"{where}: 'messageBits' > 0 (graded spikes) is not supported")
             config: dict[str, Any] = {"neuron_type": kind}
             for key in ("iDecay", "vDecay", "vThMant"):
                 config[key] = _integer(neuron, key, where)
@@ -221,11 +277,14 @@ class _Builder:
         self.add(f"layer{index}", CubaLIF.create(shape, **params, metadata={"netx": netx}), source, shape)
 
     def input_layer(self, index: int, layer: h5py.Group, shape: Shape) -> None:
+        """Without ``neuron``: the :class:`Input` alone (lava-dl's pass-through); with it: Input -> relay."""
+        self.add("input", Input(shape), None, shape)
+        if "neuron" not in layer:
+            return
         size = int(np.prod(shape))
         if size > MAX_INPUT_UNITS:
             raise UnsupportedError(f"layer {index}: input of {size} units; the identity Dense in front of the input "
                                    f"population is [units, units], supported up to {MAX_INPUT_UNITS} units")
-        self.add("input", Input(shape), None, shape)
         transform = {key: _integer(layer, key, f"layer {index}") for key in ("weight", "bias") if key in layer}
         identity = np.eye(size, dtype=np.int64)
         netx = {"layer": index, "weight": identity, "weight_exp": 0, "num_weight_bits": 8}
@@ -236,16 +295,15 @@ class _Builder:
             meta = dict(pop.metadata["netx"], transform=transform)
             self.nodes[f"layer{index}"] = pop.replace(metadata={"netx": meta})
 
-    def synapse_meta(self, index: int, layer: h5py.Group, weight: np.ndarray) -> dict[str, Any]:
-        where = f"layer {index}"
-        return {
-            "layer": index, "weight": weight,
-            "weight_exp": _integer(layer, "weight_exp", where) if "weight_exp" in layer else 0,
-            "num_weight_bits": _integer(layer, "num_weight_bits", where) if "num_weight_bits" in layer else 8,
-        }
+    @staticmethod
+    def synapse_meta(index: int, weight: np.ndarray) -> dict[str, Any]:
+        """The exact integer weights; lava-dl reads no exponent from the file (module docstring, rule W)."""
+        return {"layer": index, "weight": weight, "weight_exp": 0, "num_weight_bits": 8}
 
     def conv_layer(self, index: int, layer: h5py.Group, shape: Shape) -> None:
         where = f"layer {index}"
+        if "neuron" not in layer:
+            raise ModelFormatError(f"{where}: conv layer without a 'neuron' group (lava-dl's create_conv needs one)")
         weight = _integers(layer, "weight", where)
         if weight.ndim == 5 and weight.shape[4] == 1:
             weight = weight[..., 0]
@@ -261,7 +319,7 @@ class _Builder:
         if (weight.shape[0], *hw) != shape:
             raise ModelFormatError(f"{where}: shape {shape} but the conv gives {(weight.shape[0], *hw)}")
         conv = Conv2d(weight.astype(np.float64), stride=stride, padding=padding, dilation=dilation, groups=groups,
-                      metadata={"netx": self.synapse_meta(index, layer, weight)})
+                      metadata={"netx": self.synapse_meta(index, weight)})
         self.add(f"layer{index}.synapse", conv, self.last, shape)
         bias = _integers(layer, "bias", where) if "bias" in layer else None
         self.population(index, layer, shape, bias, f"layer{index}.synapse")
@@ -269,6 +327,9 @@ class _Builder:
     def dense_layer(self, index: int, layer: h5py.Group, shape: Shape, recurrent: bool) -> None:
         where = f"layer {index}"
         size = int(np.prod(shape))
+        if len(self.last_shape) > 1 and self.last != "input":
+            raise UnsupportedError(f"{where}: dense layer after the {self.last_shape} layer '{self.last}' needs a "
+                                   f"'flatten' layer between them (lava-dl connects them only through one)")
         weights = {"weight": _integers(layer, "weight", where)}
         if recurrent:
             weights["weight_rec"] = _integers(layer, "weight_rec", where)
@@ -278,15 +339,16 @@ class _Builder:
                 weights[key] = weight = weight.reshape(expected[key])
             if weight.shape != expected[key]:
                 raise ModelFormatError(f"{where}: '{key}' has shape {weight.shape}, expected {expected[key]}")
-        delay = self.delay(index, layer, size)
+        delay = self.delay(index, layer, size, int(np.prod(self.last_shape)), recurrent)
         names = {"weight": f"layer{index}.synapse", "weight_rec": f"layer{index}.recurrent"}
         dense = {}
         for key, weight in weights.items():
-            netx = self.synapse_meta(index, layer, weight)
+            netx = self.synapse_meta(index, weight)
             delay_s = None
             if delay is not None:
                 netx["delay"] = delay
-                delay_s = np.broadcast_to((delay * self.dt_s)[:, None], weight.shape)
+                delay_s = np.broadcast_to(delay * self.dt_s if delay.ndim == 2 else (delay * self.dt_s)[:, None],
+                                          weight.shape)
             dense[key] = Dense(weight.astype(np.float64), delay_s=delay_s, metadata={"netx": netx})
         self.add(names["weight"], dense["weight"], self.last, (size,))
         bias = _integers(layer, "bias", where).reshape(-1) if "bias" in layer else None
@@ -299,17 +361,28 @@ class _Builder:
             self.edges += [(population, names["weight_rec"]), (names["weight_rec"], population)]
 
     @staticmethod
-    def delay(index: int, layer: h5py.Group, size: int) -> np.ndarray | None:
+    def delay(index: int, layer: h5py.Group, out_units: int, in_units: int, recurrent: bool) -> np.ndarray | None:
+        """The file's ``delay`` as lava-dl's ``create_dense`` expands it (rule D): one per output unit (a scalar
+        is one for all), else one per input unit ``[out, in]``; above :data:`MAX_DELAY_STEPS` refused."""
         if "delay" not in layer:
             return None
-        delay = _integers(layer, "delay", f"layer {index}").reshape(-1)
-        if delay.size == 1:
-            delay = np.full(size, delay[0])
-        if delay.size != size:
-            raise UnsupportedError(f"layer {index}: 'delay' has {delay.size} values; only axonal delays, one per "
-                                   f"output unit ({size}), are supported")
+        where = f"layer {index}"
+        raw = _integers(layer, "delay", where)
+        if raw.ndim == 0:
+            delay = np.full(out_units, int(raw))
+        elif raw.ndim == 1 and raw.size == out_units:
+            delay = raw
+        elif raw.ndim == 1 and raw.size == in_units and not recurrent:
+            delay = np.repeat(raw.reshape(1, -1), out_units, axis=0)
+        else:
+            per_input = "" if recurrent else f" or one per input unit ({in_units})"
+            raise UnsupportedError(f"{where}: 'delay' of shape {raw.shape}; lava-dl takes one delay per output "
+                                   f"unit ({out_units}){per_input}")
         if np.any(delay < 0):
-            raise ModelFormatError(f"layer {index}: 'delay' must be >= 0 steps")
+            raise ModelFormatError(f"{where}: 'delay' must be >= 0 steps")
+        if delay.max() > MAX_DELAY_STEPS:
+            raise UnsupportedError(f"{where}: 'delay' of {int(delay.max())} steps; lava-dl clamps delays to "
+                                   f"{MAX_DELAY_STEPS} steps (a different network), snn-deploy refuses them")
         return delay
 
     def flatten_layer(self, index: int) -> None:

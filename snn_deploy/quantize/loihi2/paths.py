@@ -118,7 +118,8 @@ def projection_terms(name: str, node: Node, in_shape: tuple[int, ...], dt_s: flo
     if isinstance(node, Dense):
         weight = np.asarray(netx["weight"], np.float64) if netx else node.weight
         if netx and "delay" in netx:
-            steps = np.broadcast_to(np.asarray(netx["delay"], np.int64).reshape(-1, 1), weight.shape)
+            delay = np.asarray(netx["delay"], np.int64)  # one per output unit, or [out, in] (netx_format)
+            steps = np.broadcast_to(delay if delay.ndim == 2 else delay.reshape(-1, 1), weight.shape)
             errors: list[float] = []
         elif node.delay_s is not None:
             steps = np.rint(node.delay_s / dt_s).astype(np.int64)
