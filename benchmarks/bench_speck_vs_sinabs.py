@@ -22,23 +22,31 @@ The second table times the conv alone: event driven (``conv2d``) vs torch float3
 sinabs computes), on the frames each layer sees; both allocate their whole output there (int64 / float32),
 which the emulator's fused kernel does not.
 
+Where each side runs: the emulator in this process (the main environment, no torch); sinabs and torch in the
+Sinabs engine interpreter (``.venv-sinabs``, :mod:`snn_deploy.backends.sinabs.engine`), all sizes in one
+process, timed inside it on the same work (``build_model`` plus the forward pass, best of the repeats; its
+start-up and the transfer of rasters and spikes are not timed). The torch conv outputs are compared with the
+emulator's by sha256 of their int64 values.
+
     .venv/bin/python benchmarks/bench_speck_vs_sinabs.py [--quick]
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 import numpy as np
-import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import best_of, markdown_table, write_results  # noqa: E402
 
 from snn_deploy.backends.sinabs.artifact import write_artifact  # noqa: E402
-from snn_deploy.backends.sinabs.engine import run_sinabs  # noqa: E402
+from snn_deploy.backends.sinabs.engine import run_many, sinabs_python  # noqa: E402
 from snn_deploy.emulate.speck import conv2d, emulate  # noqa: E402
 from snn_deploy.ir.io import load  # noqa: E402
 from snn_deploy.quantize.speck.quantizer import quantize  # noqa: E402
@@ -49,12 +57,49 @@ INPUT_DENSITY = 0.05
 GOALS = {1: "faster than sinabs (ratio > 1)", 64: "not slower than sinabs (ratio >= 1)"}
 
 
-def conv2d_torch(frames: np.ndarray, weight: np.ndarray, stride, padding) -> np.ndarray:
-    """What sinabs computes: float32 torch conv over every output position (exact here: sums below 2^24)."""
-    out = torch.nn.functional.conv2d(torch.from_numpy(frames.astype(np.float32)),
-                                     torch.from_numpy(weight.astype(np.float32)), stride=tuple(stride),
-                                     padding=tuple(padding))
-    return out.numpy()
+#: run in the Sinabs engine interpreter: per layer, the best time of float32 torch conv over every output position
+#: (what sinabs computes; exact here: sums below 2^24) and the sha256 of its output as int64
+_TORCH_CONV = """
+import hashlib, json, sys, time
+import numpy as np
+import torch
+spec = json.loads(open(sys.argv[1]).read())
+results = []
+with np.load(spec["arrays"], allow_pickle=False) as data:
+    for i, layer in enumerate(spec["layers"]):
+        frames, weight = data[f"{i}/frames"].astype(np.int64), data[f"{i}/weight"]  # as the emulator gets them
+        best = float("inf")
+        for _ in range(spec["repeats"]):
+            start = time.perf_counter()
+            out = torch.nn.functional.conv2d(torch.from_numpy(frames.astype(np.float32)),
+                                             torch.from_numpy(weight.astype(np.float32)),
+                                             stride=tuple(layer["stride"]), padding=tuple(layer["padding"])).numpy()
+            best = min(best, time.perf_counter() - start)
+        digest = hashlib.sha256(np.ascontiguousarray(out.astype(np.int64)).tobytes()).hexdigest()
+        results.append({"seconds": best, "sha256": digest})
+print(json.dumps(results))
+"""
+
+
+def sha256_int64(values: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(values.astype(np.int64)).tobytes()).hexdigest()
+
+
+def torch_conv_times(deployment, frames: list[np.ndarray], repeats: int, scratch: Path) -> list[dict]:
+    """``_TORCH_CONV`` on each layer's input frames, in one Sinabs engine process."""
+    arrays = {}
+    for i, (layer, layer_frames) in enumerate(zip(deployment.layers, frames)):
+        arrays[f"{i}/frames"] = layer_frames.astype(np.min_scalar_type(int(layer_frames.max())))
+        arrays[f"{i}/weight"] = layer.weight
+    np.savez(scratch / "conv.npz", **arrays)
+    spec = {"arrays": str(scratch / "conv.npz"), "repeats": repeats,
+            "layers": [{"stride": list(layer.stride), "padding": list(layer.padding)} for layer in deployment.layers]}
+    (scratch / "conv.json").write_text(json.dumps(spec))
+    done = subprocess.run([str(sinabs_python()), "-c", _TORCH_CONV, str(scratch / "conv.json")],
+                          capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        sys.exit(f"torch conv in the Sinabs engine failed: {done.stderr.strip().splitlines()[-1:]}")
+    return json.loads(done.stdout)
 
 
 def layer_inputs(deployment, raster: np.ndarray, traces) -> list[np.ndarray]:
@@ -83,21 +128,25 @@ def main() -> None:
         write_artifact(deployment_q, artifact)
         deployment = deployment_q.deployment
         emulate(deployment, np.zeros((1, 1, deployment.input_units), np.uint8))  # compile (cached) before timing
-        for batch, steps in sizes:
-            raster = (rng.random((batch, steps, deployment.input_units)) < INPUT_DENSITY).astype(np.uint8)
+        rasters = [(rng.random((batch, steps, deployment.input_units)) < INPUT_DENSITY).astype(np.uint8)
+                   for batch, steps in sizes]
+        sinabs_runs = run_many([(artifact, raster) for raster in rasters], record_state=False, repeats=repeats)
+        for (batch, steps), raster, sinabs_run in zip(sizes, rasters, sinabs_runs):
             t_emu, traces = best_of(lambda: emulate(deployment, raster), repeats)
-            t_sin, (spikes, _) = best_of(lambda: run_sinabs(artifact, raster, False), repeats)
-            for layer, theirs in zip(deployment.layers, spikes):
+            for layer, theirs in zip(deployment.layers, sinabs_run.spikes):
                 assert np.array_equal(traces[layer.population].spikes.reshape(theirs.shape), theirs)
+            t_sin = sinabs_run.forward_s
             rows.append([batch, steps, t_emu, t_sin, t_sin / t_emu])
             results.append({"batch": batch, "steps": steps, "emulator_s": t_emu, "sinabs_s": t_sin,
                             "speedup": t_sin / t_emu})
         # the conv alone, per layer, on the frames of the largest run
         conv_rows, conv_results = [], []
-        for layer, frames in zip(deployment.layers, layer_inputs(deployment, raster, traces)):
+        all_frames = layer_inputs(deployment, raster, traces)
+        torch_convs = torch_conv_times(deployment, all_frames, repeats, Path(tmp))
+        for layer, frames, torch_conv in zip(deployment.layers, all_frames, torch_convs):
             t_events, ours = best_of(lambda: conv2d(frames, layer.weight, layer.stride, layer.padding), repeats)
-            t_torch, ref = best_of(lambda: conv2d_torch(frames, layer.weight, layer.stride, layer.padding), repeats)
-            assert np.array_equal(ours, ref)
+            t_torch = torch_conv["seconds"]
+            assert sha256_int64(ours) == torch_conv["sha256"], layer.population
             density = float(np.count_nonzero(frames)) / frames.size
             conv_rows.append([layer.population, list(layer.weight.shape), f"{density:.3f}", t_events, t_torch,
                               t_torch / t_events])
