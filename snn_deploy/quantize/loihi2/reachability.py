@@ -6,13 +6,17 @@ weights ``W`` (clipped and truncated, :meth:`Loihi2Spec.effective_weights`):
 
 .. math::
     a_i \le A_i = \sum_{\text{Dense}} \mathrm{shift}_e\Big(\sum_j \max(W_{ij}, 0)\Big), \qquad
-    u \le U_i = \frac{64 A_i \cdot 4096}{du + 1}, \qquad
-    v \le V_i = \max\Big(\frac{(U_i + b_i) \cdot 4096}{dv}, v^{init}_i, 0\Big)
+    u \le U_i = \mathrm{lfp}_{du + 1}(64 A_i), \qquad
+    v \le V_i = \max\big(\mathrm{lfp}_{dv}(U_i + b_i), v^{init}_i\big)
 
-(the flooring shift is monotone and floors of parts sum to at most the floor of the sum; ``trunc0`` of a
-positive product only shrinks it; ``U = 64 A / (1 - k_u)`` solves ``U = U k_u + 64 A``; ``du + 1 = 0`` or
-``dv = 0`` leave no decay, so any positive drive grows without bound). ``u`` wraps at 24 bits, so where its
-bound (or the lower bound from the negative weights, each delay bin floored on its own) leaves
+where :math:`\mathrm{lfp}_d(D)` is the supremum of ``x_t = floor(x_{t-1} (4096 - d) / 4096) + D`` from 0, in
+closed form ``floor((D - 1) 4096 / d) + 1`` (:func:`least_fixed_point_of_decay`; ``d = 0``, no decay:
+unbounded). Both maps are monotone, so the trajectory under the largest input every step dominates every
+other one (the flooring shift is monotone, floors of parts sum to at most the floor of the sum, ``trunc0``
+of a positive product is its floor). For a group fed by the input alone, without delays or with
+``weight_exp >= 0``, the bound is attained (the units with positive weights spiking in every step), so the
+verdict is exact; behind other groups or delay bins it is an upper bound. ``u`` wraps at 24 bits, so where
+its bound (or the lower one from the negative weights, each delay bin floored on its own) leaves
 ``(-2^23, 2^23]`` it is taken as ``2^23``; ``v`` is clipped to ``2^23 - 1``. A neuron may fire only when
 ``V_i > vth << 6`` (Lava's strict threshold); resets only lower ``v``. CoupledLIF groups (their coupling
 term feeds ``v`` back) are not analysed: they count as able to fire.
@@ -24,10 +28,6 @@ import numpy as np
 from snn_deploy.quantize.loihi2.deployment import Deployment, LifGroup, Synapse
 from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec
 from snn_deploy.quantize.reachability import Alive, SilentPopulation, least_fixed_point
-
-#: a bound within this relative margin of the threshold counts as reaching it (float rounding; sound side)
-_MARGIN = 1e-12
-
 
 def _effective(synapse: Synapse, spec: Loihi2Spec) -> np.ndarray:
     return spec.effective_weights(synapse.weight, spec.sign_mode(synapse.weight), synapse.num_weight_bits)
@@ -47,26 +47,31 @@ def _input_bounds(synapses: list[Synapse], alive: Alive, size: int, spec: Loihi2
     return high, low
 
 
-def _steady(drive: np.ndarray, decay_plus_offset: int, spec: Loihi2Spec) -> np.ndarray:
-    """``drive / (1 - k)`` with ``1 - k = decay_plus_offset / 4096``; without a decay, +-inf for a drive != 0."""
-    drive = np.asarray(drive, np.float64)
+def least_fixed_point_of_decay(drive: np.ndarray, decay_plus_offset: int, spec: Loihi2Spec = LOIHI2) -> np.ndarray:
+    """The supremum of ``x_t = floor(x_{t-1} k / 4096) + D`` from ``x_0 = 0`` for a constant ``D >= 0``, with
+    ``k = 4096 - decay_plus_offset``: the least ``x`` with ``floor(x k / 4096) <= x - D``, i.e.
+    ``floor((D - 1) 4096 / (decay + offset)) + 1`` (0 for ``D = 0``; no decay: unbounded for ``D > 0``)."""
+    drive = np.maximum(np.asarray(drive, np.int64), 0)
     if decay_plus_offset <= 0:
-        return np.where(drive > 0, np.inf, np.where(drive < 0, -np.inf, 0.0))
-    return drive * spec.decay_unity / decay_plus_offset
+        return np.where(drive > 0, np.inf, 0.0)
+    return np.where(drive > 0, (drive - 1) * spec.decay_unity // decay_plus_offset + 1, 0).astype(np.float64)
 
 
 def v_bound(group: LifGroup, synapses: list[Synapse], alive: Alive, spec: Loihi2Spec = LOIHI2
             ) -> dict[str, np.ndarray]:
     """Per neuron of ``group``: ``A`` (``a_max``), ``U`` (``u_max``), ``b`` (``bias``), ``V`` (``v_max``)."""
     a_max, a_min = _input_bounds(synapses, alive, group.size, spec)
-    u_max = _steady(a_max << spec.act_shift, group.du + spec.du_offset, spec)
-    u_min = _steady(a_min << spec.act_shift, group.du + spec.du_offset, spec)
+    cap = np.int64(1) << (spec.channel_bits - 1)  # beyond this, u wraps whatever the decay
+    decay_u = group.du + spec.du_offset
+    u_max = least_fixed_point_of_decay(np.minimum(a_max, cap) << spec.act_shift, decay_u, spec)
+    u_min = -least_fixed_point_of_decay(np.minimum(-a_min, cap) << spec.act_shift, decay_u, spec)
     wraps = (u_max > spec.uv_half) | (u_min <= -spec.uv_half)
-    u_max = np.where(wraps, float(spec.uv_half), np.maximum(u_max, 0.0))
+    u_max = np.where(wraps, float(spec.uv_half), u_max)
     bias = spec.effective_bias(group.bias_mant, group.bias_exp)
+    v_max = least_fixed_point_of_decay((u_max + bias).astype(np.int64), group.dv + spec.dv_offset, spec)
     v_init = getattr(group, "v_init", None)
     v_start = np.zeros(group.size) if v_init is None else np.asarray(v_init, np.float64)
-    v_max = np.maximum(np.maximum(_steady(u_max + bias, group.dv + spec.dv_offset, spec), v_start), 0.0)
+    v_max = np.maximum(v_max, v_start)
     return {"a_max": a_max, "u_max": u_max, "bias": bias, "v_max": np.minimum(v_max, float(spec.v_limit))}
 
 
@@ -89,7 +94,7 @@ def _may_fire(deployment: Deployment, incoming: dict[str, list[Synapse]], spec: 
                 grown[group.name] = np.ones(group.size, bool)
                 continue
             bound = v_bound(group, incoming[group.name], alive, spec)
-            grown[group.name] = bound["v_max"] > _threshold(group, spec) * (1 - _MARGIN)
+            grown[group.name] = bound["v_max"] > _threshold(group, spec)
         return grown
 
     return may_fire
@@ -111,8 +116,8 @@ def _reason(group: LifGroup, synapses: list[Synapse], alive: Alive, spec: Loihi2
         return f"its excitatory inputs come only from populations that can never spike ({', '.join(dead)})"
     worst = int(np.argmax(bound["v_max"]))
     return (f"threshold unreachable: the largest v any neuron reaches with every input spiking in every step is "
-            f"{bound['v_max'][worst]:.6g} (input per step <= {int(bound['a_max'][worst])}, u <= "
-            f"{bound['u_max'][worst]:.6g}, bias {int(bound['bias'][worst])}, du = {group.du}, dv = {group.dv}), "
+            f"{bound['v_max'][worst]:.0f} (input per step <= {int(bound['a_max'][worst])}, u <= "
+            f"{bound['u_max'][worst]:.0f}, bias {int(bound['bias'][worst])}, du = {group.du}, dv = {group.dv}), "
             f"not above vth << {spec.vth_shift} = {threshold}")
 
 
