@@ -116,3 +116,16 @@ def test_loihi2_compile_and_emulate_name_an_unreachable_threshold(tmp_path):
     report = json.loads(result.stdout)
     assert report["silent_populations"] == ["h"] and report["populations"]["h"]["steps"] >= 50
     assert "threshold unreachable" in report["structurally_silent"]["h"]
+
+
+def test_run_in_the_vendor_engine_reports_the_same_silence(speck_models, tmp_path):
+    args = ["--input", str(speck_models / "in.npz"), "--json"]
+    ran = CliRunner().invoke(main, ["run", str(speck_models / "dead-speck"), "--engine", "sinabs", "-o",
+                                    str(tmp_path / "run.npz"), *args])
+    emulated = CliRunner().invoke(main, ["emulate", str(speck_models / "dead-speck"), "-o", str(tmp_path / "emu.npz"),
+                                         *args])
+    assert ran.exit_code == 0 and emulated.exit_code == 0, ran.output + emulated.output
+    run_report, emu_report = json.loads(ran.stdout), json.loads(emulated.stdout)
+    assert run_report["engine"] == "sinabs" and run_report["silent_populations"] == ["h", "o"]
+    assert run_report["populations"] == emu_report["populations"]
+    assert "population 'h' never spiked" in ran.stderr
