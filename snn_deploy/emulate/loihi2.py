@@ -10,12 +10,15 @@ for every group:
           \quad(\text{Dense delivers one step late, plus the term's delay } d_k)\\
     u_t &= \mathrm{wrap}_{24}\big(\mathrm{wrap}_{32}(\mathrm{trunc_0}(u_{t-1}(4096-du-1)/4096) + 64 a_t)\big)\\
     v_t &= \mathrm{clip}_{\pm(2^{23}-1)}\big(\mathrm{trunc_0}(v_{t-1}(4096-dv)/4096) + u_t + b + c_t\big),\quad
-    s_t = [v_t > \vartheta \cdot 64],\quad v_t \leftarrow 0 \text{ where } s_t
+    s_t = [v_t > \vartheta \cdot 64],\quad v_t \leftarrow (v_t - \vartheta \cdot 64) \,\&\, m \text{ where } s_t
 
 where a *term* is one delay bin of one Lava Dense/DelayDense (its weights where the delay is ``d_k``) and
 ``shift_e`` is ``<< e`` or the flooring ``>> -e``. A coupled group (``CoupledLIF`` process) adds
 ``c_t = sat_24(floor(M v_{t-1} / 2^s))`` (:meth:`Loihi2Spec.coupling_term`), computed from the previous
-step's ``v`` before the update; other groups have ``c_t = 0``. Input spikes are unary as Lava's Dense reads
+step's ``v`` before the update; other groups have ``c_t = 0``. The reset mask ``m`` is the group's
+:meth:`Loihi2Spec.reset_mask`: 0 resets to 0 (Lava's LIF), -1 subtracts the threshold (``SubtractLIF``); one
+per group, so the neuron loop has no extra branch. Every sample starts from ``u = 0`` and the group's
+``v_init`` (0 unless given). Input spikes are unary as Lava's Dense reads
 them (``s_in.astype(bool)``): several events of one unit in one step count once (counted in
 ``merged_input_events``). Wraps of ``u``, clips of ``v`` and saturated coupling terms are counted per
 population.
@@ -50,13 +53,14 @@ _SPARSE_MIN_SIZE = 1 << 14
 
 
 @numba.njit(cache=True, nogil=True)
-def _lif_step(u, v, a_in, drive, u_keep, v_keep, vth_scaled, decay_bits, act_shift, uv_half, v_limit,
+def _lif_step(u, v, a_in, drive, u_keep, v_keep, vth_scaled, reset_mask, decay_bits, act_shift, uv_half, v_limit,
               channel_half, spiked):  # pragma: no cover - compiled
     """One step of Lava's fixed-point LIF on one group's ``u``, ``v`` in place; returns (u wraps, v clips).
 
     The rules and constants are :data:`LOIHI2`'s (``u_keep = 4096 - du - 1``, ``v_keep = 4096 - dv``,
     ``vth_scaled = vth << 6``); int32 sums wrap modulo ``2 * channel_half`` as numpy's int32 does in Lava.
-    ``drive`` is the bias plus the coupling term (module docstring). Branch-free, so it compiles to SIMD.
+    ``drive`` is the bias plus the coupling term (module docstring); a spike leaves ``(v - vth_scaled) &
+    reset_mask`` (:meth:`Loihi2Spec.reset_mask`). Branch-free, so it compiles to SIMD.
     """
     channel_mask = 2 * channel_half - 1
     wraps = 0
@@ -78,7 +82,7 @@ def _lif_step(u, v, a_in, drive, u_keep, v_keep, vth_scaled, decay_bits, act_shi
         wraps += up | down
         clips += high | low
         u[i] = cur
-        v[i] = 0 if fire else volt
+        v[i] = (volt - vth_scaled) & reset_mask if fire else volt
         spiked[i] = fire
     return wraps, clips
 
@@ -130,7 +134,7 @@ def _coupling_drive(v, mant, shift, bias, v_limit, drive):  # pragma: no cover -
 
 
 @numba.njit(cache=True, nogil=True)
-def _run_samples(x_in, group_start, group_params, bias, coupling, rec_index, term_params, dense, sparse_ptr,
+def _run_samples(x_in, group_start, group_params, bias, v_init, coupling, rec_index, term_params, dense, sparse_ptr,
                  sparse_index, sparse_value, acc_proto, ring_depth, arithmetic, out_spikes, out_u, out_v,
                  counts):  # pragma: no cover - compiled
     """Run every sample of ``x_in`` (bool ``[batch, steps, units]``) through the packed network (:class:`_Network`).
@@ -156,7 +160,7 @@ def _run_samples(x_in, group_start, group_params, bias, coupling, rec_index, ter
     ring_count = np.zeros((ring_depth, n_groups + 1), np.int64)
     for b in range(batch):
         u[:] = 0
-        v[:] = 0
+        v[:] = v_init
         ring_count[:] = 0
         for t in range(steps):
             slot = t % ring_depth
@@ -187,8 +191,8 @@ def _run_samples(x_in, group_start, group_params, bias, coupling, rec_index, ter
                     a_target[i] += total << weight_exp if weight_exp > 0 else total >> -weight_exp
             # neurons, group by group
             for g in range(n_groups):
-                u_keep, v_keep, vth_scaled, reset_interval, reset_offset, coupling_start, coupling_shift = \
-                    group_params[g]
+                u_keep, v_keep, vth_scaled, reset_interval, reset_offset, coupling_start, coupling_shift, \
+                    reset_mask = group_params[g]
                 lo, hi = group_start[g], group_start[g + 1]
                 u_g, v_g, a_g, drive_g, rec_g = u[lo:hi], v[lo:hi], a_in[lo:hi], drive[lo:hi], rec_index[lo:hi]
                 if reset_interval > 0 and (t + 1) % reset_interval == reset_offset:
@@ -199,8 +203,8 @@ def _run_samples(x_in, group_start, group_params, bias, coupling, rec_index, ter
                                                        v_limit, drive_g)
                 else:
                     drive_g[:] = bias[lo:hi]
-                n_wraps, n_clips = _lif_step(u_g, v_g, a_g, drive_g, u_keep, v_keep, vth_scaled, decay_bits,
-                                             act_shift, uv_half, v_limit, channel_half, spiked[:hi - lo])
+                n_wraps, n_clips = _lif_step(u_g, v_g, a_g, drive_g, u_keep, v_keep, vth_scaled, reset_mask,
+                                             decay_bits, act_shift, uv_half, v_limit, channel_half, spiked[:hi - lo])
                 counts[b, g, 0] += n_wraps
                 counts[b, g, 1] += n_clips
                 fired = ring[slot, lo:hi]
@@ -312,10 +316,12 @@ class _Network:
                 coupling_start, coupling_size = coupling_size, coupling_size + g.coupling.size
             params.append((spec.decay_unity - g.du - spec.du_offset, spec.decay_unity - g.dv - spec.dv_offset,
                            g.vth << spec.vth_shift, g.reset_interval, g.reset_offset, coupling_start,
-                           g.coupling_shift))
-        self.group_params = np.array(params, np.int64).reshape(-1, 7)
+                           g.coupling_shift, spec.reset_mask(g.reset)))
+        self.group_params = np.array(params, np.int64).reshape(-1, 8)
         self.coupling = np.concatenate(coupling) if coupling else np.zeros(0, np.int64)
         self.bias = np.concatenate([spec.effective_bias(g.bias_mant, g.bias_exp) for g in groups]).astype(np.int64)
+        self.v_init = np.concatenate([np.zeros(g.size, np.int64) if g.v_init is None else g.v_init
+                                      for g in groups]).astype(np.int64)
         # recorded neurons write to column population offset + index of the output arrays
         self.rec_index = np.full(int(self.group_start[-1]), -1, np.int64)
         self.record_offset: dict[str, int] = {}
@@ -332,7 +338,7 @@ class _Network:
             counts: np.ndarray) -> None:
         """:func:`_run_samples` on these samples (a slice of the batch)."""
         terms = self.terms
-        _run_samples(x_in, self.group_start, self.group_params, self.bias, self.coupling, self.rec_index,
+        _run_samples(x_in, self.group_start, self.group_params, self.bias, self.v_init, self.coupling, self.rec_index,
                      terms.params, terms.dense, terms.sparse_ptr, terms.sparse_index, terms.sparse_value,
                      np.zeros(int(np.diff(self.group_start).max(initial=0)), terms.acc_dtype), terms.ring_depth,
                      self.arithmetic, out_spikes, out_u, out_v, counts)

@@ -3,7 +3,9 @@
 The reference below is written from lava/proc/lif/models.py (AbstractPyLifModelFixed.subthr_dynamics,
 PyLifModelBitAcc) and lava/proc/dense/models.py (AbstractPyDenseModelBitAcc, PyDelayDenseModelBitAcc) with
 Python integers, one neuron and one synapse at a time: slow, obviously literal, and independent of the
-vectorized emulator (it reads no constant from spec.py).
+vectorized emulator (it reads no constant from spec.py). Groups that reset by subtraction (snn-deploy's
+SubtractLIF process, spec.py) follow the same rules except ``v <- v - (vth << 6)`` on a spike; groups with a
+``v_init`` start every sample from it.
 """
 from __future__ import annotations
 
@@ -48,7 +50,7 @@ def reference(dep: Deployment, spikes: np.ndarray):
     """Per group: spikes, u, v for one sample ``spikes [steps, units]``."""
     steps = spikes.shape[0]
     u = {g.name: [0] * g.size for g in dep.groups}
-    v = {g.name: [0] * g.size for g in dep.groups}
+    v = {g.name: [0] * g.size if g.v_init is None else [int(x) for x in g.v_init] for g in dep.groups}
     weights = {s.name: _lava_weights(s.weight, s.num_weight_bits) for s in dep.synapses}
     pending: dict[tuple[str, int], list[int]] = {}  # (target group, arrival step) -> a_in
     out = {g.name: (np.zeros((steps, g.size), np.uint8), np.zeros((steps, g.size), np.int64),
@@ -73,7 +75,7 @@ def reference(dep: Deployment, spikes: np.ndarray):
                 volt = min(max(volt, -(2**23) + 1), 2**23 - 1)
                 s = volt > (g.vth << 6)
                 if s:
-                    volt = 0
+                    volt = volt - (g.vth << 6) if g.reset.value == "subtract" else 0
                 u[g.name][i], v[g.name][i] = cur, volt
                 spk.append(int(s))
                 out[g.name][0][t, i], out[g.name][1][t, i], out[g.name][2][t, i] = s, cur, volt
@@ -108,6 +110,8 @@ def deployments(draw):
             bias_mant=rng.integers(-4096, 4096, n) * draw(st.sampled_from([0, 1])),
             bias_exp=rng.integers(0, 8, n),
             reset_interval=draw(st.sampled_from([0, 0, 5])), reset_offset=int(rng.integers(0, 5)),
+            reset=draw(st.sampled_from(["zero", "subtract"])),
+            v_init=draw(st.sampled_from([None, rng.integers(-(2**23) + 1, 2**23, n), rng.integers(-5000, 5000, n)])),
         ))
     names = ["in", *(g.name for g in groups)]
     synapses = []
@@ -230,3 +234,30 @@ def test_wide_mantissas_match_the_equivalent_8_bit_network():
     for ours, theirs in ((wide.spikes, narrow.spikes), (wide.u, narrow.u), (wide.v, narrow.v)):
         assert np.array_equal(ours["g"], theirs["g"])
     assert (wide.u_wraps, wide.v_clips) == (narrow.u_wraps, narrow.v_clips)
+
+
+def test_subtract_reset_fires_once_per_step_and_keeps_the_remainder():
+    """One pulse of ``255 << 7`` lifts ``v`` ~5 thresholds at once (no decay): it fires in that step and the next
+    four, each time ``v -= vth << 6``, then rests at the remainder; a reset-to-0 neuron fires once."""
+    dep = _single_neuron(weight=255, weight_exp=7, du=4095, dv=0, vth=6000)
+    group = dep.groups[0]
+    subtract = Deployment(**{**dep.__dict__, "groups": (LifGroup(**{**group.__dict__, "reset": "subtract"}),)})
+    spikes = np.zeros((1, 12, 1), np.uint8)
+    spikes[0, 2, 0] = 1
+    jump = (255 << 7) << 6  # u after the pulse, one step after it was sent; u lasts one step (du = 4095)
+    for dep_, fired in ((dep, 1), (subtract, jump // (6000 << 6))):
+        result = emulate(dep_, spikes, record_state=True)
+        train = result.spikes["n"][0, :, 0]
+        assert np.flatnonzero(train).tolist() == list(range(3, 3 + fired))
+        remainder = jump - fired * (6000 << 6) if fired > 1 else 0
+        assert result.v["n"][0, -1, 0] == remainder
+    assert fired == 5 and 0 < remainder <= 6000 << 6
+
+
+def test_v_init_is_where_every_sample_starts():
+    dep = _single_neuron(weight=0, weight_exp=0, du=0, dv=2048, vth=10)
+    group = LifGroup(**{**dep.groups[0].__dict__, "v_init": [-40000]})
+    start = Deployment(**{**dep.__dict__, "groups": (group,)})
+    result = emulate(start, np.zeros((2, 3, 1), np.uint8), record_state=True)
+    for b in range(2):  # v halves each step (dv = 2048), toward zero, from -40000 in both samples
+        assert result.v["n"][b, :, 0].tolist() == [-20000, -10000, -5000]

@@ -12,9 +12,9 @@ from hypothesis.extra.numpy import arrays
 
 from snn_deploy.emulate.loihi2 import emulate
 from snn_deploy.errors import UnsupportedError
-from snn_deploy.ir import IF, LI, LIF, CubaLIF, Dense, Graph, Input, Output
+from snn_deploy.ir import IF, LI, LIF, CoupledLIF, CubaLIF, Dense, Graph, Input, Output
 from snn_deploy.quantize.loihi2.quantizer import quantize, weight_mantissas
-from snn_deploy.quantize.loihi2.spec import LOIHI2, SignMode
+from snn_deploy.quantize.loihi2.spec import LOIHI2, ResetRule, SignMode
 
 DT_S = 1e-3
 
@@ -111,9 +111,11 @@ def test_skip_layers_are_padded_to_equal_latency():
 
 @pytest.mark.parametrize("pop, match", [
     (LI.create(2, tau_mem_s=1e-2), "'pop': LI"),
-    (_cuba(2, reset_mode="subtract"), "'pop': reset_mode 'subtract'"),
-    (_cuba(2, v_reset=-0.5), "'pop': parameter 'v_reset' must be 0"),
+    (_cuba(2, v_reset=[0.5, 1.0]), "'pop': parameter 'v_reset' must be below 'v_threshold'"),
+    (CoupledLIF.create(2, tau_syn_s=1e-3, tau_mem_s=1e-2, v_threshold=1.0, v_reset=-0.5, reset_mode="to_value",
+                       coupling=np.zeros((2, 2))), "'pop': parameter 'v_reset' must be 0 for a CoupledLIF"),
     (_cuba(2, v_threshold=0.0), "'pop': parameter 'v_threshold'"),
+    (_cuba(2, v_threshold=[1.0, 0.0], reset_mode="subtract"), "'pop': parameter 'v_threshold' must be > 0"),
 ])
 def test_unsupported_nodes_are_named(pop, match):
     with pytest.raises(UnsupportedError, match=match):
@@ -135,6 +137,37 @@ def test_if_counts_inputs_to_threshold_as_the_continuous_model():
     _, result = _run(graph, 41, 1)
     fired = np.flatnonzero(result.spikes["pop"][0, :, 0])
     assert fired.tolist() == list(range(4, 41, 4))  # input k arrives at step k + 1
+
+
+def test_subtractive_reset_keeps_the_remainder_as_the_continuous_model():
+    # v grows by 0.29 per input and loses 1 per spike: input k fires iff floor(0.29 k) > floor(0.29 (k - 1))
+    graph = _chain(IF.create(1, v_threshold=1.0, reset_mode="subtract"), np.array([[0.29]]), metadata={"dt_s": DT_S})
+    deployment, result = _run(graph, 60, 1)
+    assert [g.reset for g in deployment.groups] == [ResetRule.SUBTRACT]
+    fired = np.flatnonzero(result.spikes["pop"][0, :, 0])
+    expected = [k for k in range(1, 60) if (29 * k) // 100 > (29 * (k - 1)) // 100]  # input k arrives at step k
+    assert fired.tolist() == expected and len(expected) == 17
+    assert any("custom microcode neuron" in note for note in deployment.report["notes"])
+    to_zero = _run(_chain(IF.create(1, v_threshold=1.0, reset_mode="to_value"), np.array([[0.29]]),
+                          metadata={"dt_s": DT_S}), 60, 1)[1]
+    assert np.flatnonzero(to_zero.spikes["pop"][0, :, 0]).tolist() == list(range(4, 60, 4))  # remainder dropped
+
+
+def test_v_reset_folds_into_shifted_coordinates_with_the_analytic_periods():
+    # tau dv/dt = 2 - v: from v = 0 the first spike after tau ln 2 = 6.93 steps, then from v_reset = -0.5 every
+    # tau ln(2.5 / 1) = 9.16 steps (dt = tau / 10); in v' = v - v_reset = v + 0.5: threshold 1.5, v_leak' 2.5, start 0.5
+    graph = _chain(LIF.create(1, tau_mem_s=10e-3, v_leak=2.0, v_threshold=1.0, v_reset=-0.5, reset_mode="to_value"),
+                   np.zeros((1, 1)), metadata={"dt_s": DT_S})
+    deployment, result = _run(graph, 300, None)
+    group = deployment.groups[0]
+    assert group.reset is ResetRule.ZERO and group.v_init.tolist() == [round(0.5 * 64 * group.vth / 1.5)]
+    assert result.v["pop"][0, 0, 0] > group.v_init[0]  # rises from v_init toward the shifted rest
+    fired = np.flatnonzero(result.spikes["pop"][0, :, 0])
+    intervals = np.diff(fired)
+    assert abs(fired[0] - 10 * math.log(2)) <= 1.0
+    # v resets at the step that crosses, so every period is the analytic one rounded up (v_reset = 0 gives 7)
+    assert intervals.size > 20 and set(intervals.tolist()) == {math.ceil(10 * math.log(2.5))}
+    assert deployment.report["populations"]["pop"]["v_reset_shifted"]
 
 
 def test_leak_drive_fires_with_the_analytic_period():

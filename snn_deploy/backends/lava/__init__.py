@@ -30,8 +30,9 @@ def summary_text(report: dict, out_dir: str | Path, notes: list[str]) -> str:
     lines = [f"loihi2: dt_s = {report['dt_s']:g} ({report['dt_rule']}); clipped values: {report['clipped_total']}"]
     for pop, info in report["populations"].items():
         groups = ", ".join(f"{g['name']} (du={g['du']}, dv={g['dv']}, {g['neurons']} neurons)" for g in info["groups"])
-        kind = "LIF processes" if info.get("coupling_shift") is None else \
+        kind = f"{info.get('process', 'LIF')} processes" if info.get("coupling_shift") is None else \
             f"CoupledLIF process (coupling mantissas >> {info['coupling_shift']})"
+        kind += f", reset {info.get('reset', 'zero')}"
         lines.append(f"  {pop}: vth={info['vth']}, {info['threshold']}; {kind}: {groups}")
     for array in report["arrays"]:
         lines.append(f"  {array['name']}: int {array['int_min']}..{array['int_max']}, "

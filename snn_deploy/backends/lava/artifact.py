@@ -2,8 +2,9 @@
 
 ``DIR/`` holds ``network.py`` (the Lava process graph, a copy of ``network_template.py``),
 ``weights.npz`` (:meth:`Deployment.to_arrays`), ``network.net`` (lava-dl netx HDF5, feed-forward dense
-networks only), ``quantization.json`` and ``manifest.json`` (target, ``dt_s``, input size, outputs,
-latency, versions, sha256 of every other file).
+networks of Lava's own LIF only), ``quantization.json`` and ``manifest.json`` (target, ``dt_s``, input size,
+outputs, latency, the groups that run in snn-deploy's own processes and why, versions, sha256 of every other
+file).
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from snn_deploy.artifacts import atomic_directory, dumps_json, sha256_file
 from snn_deploy.backends import read_manifest, select_records
 from snn_deploy.errors import ModelFormatError, UnsupportedError
 from snn_deploy.quantize.loihi2.deployment import Deployment
+from snn_deploy.quantize.loihi2.spec import ResetRule
 from snn_deploy.spikes import SpikeEvents, save_npz
 
 TEMPLATE = Path(__file__).with_name("network_template.py")
@@ -59,10 +61,24 @@ def write_artifact(deployment: Deployment, out_dir: str | Path) -> list[str]:
             "latency_steps": max(output_latency, default=0),
             "latency_steps_by_node": {**dict(deployment.latency_steps),
                                       **{o: deployment.latency_steps[deployment.outputs[o]] for o in outputs}},
-            "populations": dict(deployment.populations), "versions": _versions(), "hashes": hashes,
+            "populations": dict(deployment.populations), "custom_processes": custom_processes(deployment),
+            "versions": _versions(), "hashes": hashes,
         }
         (tmp / "manifest.json").write_text(dumps_json(manifest))
     return notes
+
+
+def custom_processes(deployment: Deployment) -> dict[str, str]:
+    """Per group that Lava's built-in processes cannot run: snn-deploy's process and what it needs on a chip."""
+    out = {}
+    for g in deployment.groups:
+        if g.coupling is not None:
+            out[g.name] = "CoupledLIF (membrane coupling" + (
+                ", reset by subtraction" if g.reset is ResetRule.SUBTRACT else "") + "; Python fixed_pt model only)"
+        elif g.reset is ResetRule.SUBTRACT:
+            out[g.name] = ("SubtractLIF: resets by subtraction, which Lava's built-in LIF cannot do; on a Loihi 2 "
+                           "chip it needs a custom microcode neuron (Python fixed_pt model only)")
+    return out
 
 
 def load_deployment(artifact_dir: str | Path) -> Deployment:

@@ -10,11 +10,14 @@
 ``input``, ``output``, ``record`` (list of populations) and ``record_state``.
 
 The graph (from ``weights.npz`` next to this file): one ``LIF`` (``LIFReset`` with a periodic reset) per
-neuron group (a coupled group: the ``CoupledLIF`` process defined here, with its fixed_pt model), one
+neuron group (a coupled group: the ``CoupledLIF`` process defined here, with its fixed_pt model; a group that
+resets by subtraction: the ``SubtractLIF`` process defined here, Lava's fixed-point LIF with
+``v <- v - (vth << 6)`` on a spike, since Lava's LIF, and Loihi 2's built-in neuron, can only reset to 0: on
+a chip it needs a custom microcode neuron, so ``--hw`` refuses it), one
 ``Dense`` (``DelayDense`` with delays) per synapse block, the input from a ``RingBuffer`` source. Samples
-run one after the other on the same graph; before each sample ``u``, ``v`` and the synapses' buffered
-input are set to 0, so every sample starts from rest. Spikes (and ``u``, ``v``)
-are collected inside small recorder processes and written to files once, at the last step: no per-element
+run one after the other on the same graph; before each sample ``u`` and the synapses' buffered input are
+set to 0 and ``v`` to the group's ``v_init`` (0 unless ``weights.npz`` has one), so every sample starts
+alike. Spikes (and ``u``, ``v``) are collected inside small recorder processes and written to files once, at the last step: no per-element
 ``Var.get``. ``--hw`` selects ``Loihi2HwCfg`` (needs Intel's lava-loihi); default is
 ``Loihi2SimCfg(select_tag="fixed_pt")``, Lava's bit-accurate CPU models.
 """
@@ -43,6 +46,7 @@ try:
     from lava.magma.core.sync.protocols.loihi_protocol import LoihiProtocol
     from lava.proc.dense.process import Dense, DelayDense
     from lava.proc.io.source import RingBuffer
+    from lava.proc.lif.models import AbstractPyLifModelFixed
     from lava.proc.lif.process import LIF, LIFReset
 except ImportError as exc:  # pragma: no cover - depends on the interpreter
     if __name__ != "__main__":
@@ -111,20 +115,67 @@ class CoupledLIF(AbstractProcess):
 
     Per step: ``a_in``; zero ``u``, ``v`` on a periodic reset step; ``c = sat_24(floor(M v / 2^s))`` from the
     previous ``v``; ``u`` and ``v`` as Lava's fixed-point LIF with ``c`` added to ``v``; spike ``v > vth << 6``
-    and reset ``v`` to 0. ``arithmetic`` holds the widths (``decay_bits``, ``du_offset``, ``dv_offset``,
-    ``act_shift``, ``vth_shift``, ``uv_bits``) written by snn-deploy from its spec.
+    and reset ``v`` to 0 (``reset = "subtract"``: ``v <- v - (vth << 6)``). ``arithmetic`` holds the widths
+    (``decay_bits``, ``du_offset``, ``dv_offset``, ``act_shift``, ``vth_shift``, ``uv_bits``) written by
+    snn-deploy from its spec.
     """
 
     def __init__(self, *, shape: tuple[int], du: int, dv: int, vth: int, bias_mant: np.ndarray,
                  bias_exp: np.ndarray, coupling: np.ndarray, coupling_shift: int, arithmetic: dict,
-                 reset_interval: int = 0, reset_offset: int = 0) -> None:
+                 reset_interval: int = 0, reset_offset: int = 0, reset: str = "zero", v: np.ndarray | int = 0) -> None:
         super().__init__(shape=shape, du=du, dv=dv, vth=vth, bias_mant=bias_mant, bias_exp=bias_exp,
                          coupling=coupling, coupling_shift=coupling_shift, arithmetic=arithmetic,
-                         reset_interval=reset_interval, reset_offset=reset_offset)
+                         reset_interval=reset_interval, reset_offset=reset_offset, reset=reset)
         self.a_in = InPort(shape=shape)
         self.s_out = OutPort(shape=shape)
         self.u = Var(shape=shape, init=0)
-        self.v = Var(shape=shape, init=0)
+        self.v = Var(shape=shape, init=v)
+
+
+class SubtractLIF(LIF):
+    """Lava's LIF that resets by subtraction (snn-deploy's process; the rule: snn_deploy/quantize/loihi2/spec.py).
+
+    On a spike ``v <- v - (vth << 6)``: at most one spike per step, the remainder is kept (a ``v`` above twice
+    the threshold fires again in the next step). ``reset_interval`` / ``reset_offset`` zero ``u`` and ``v`` as
+    ``LIFReset`` does. Lava's built-in LIF cannot do this; on a Loihi 2 chip it needs a custom microcode neuron.
+    """
+
+    def __init__(self, *, reset_interval: int = 0, reset_offset: int = 0, **lif) -> None:
+        super().__init__(reset_interval=reset_interval, reset_offset=reset_offset, **lif)
+
+
+@implements(proc=SubtractLIF, protocol=LoihiProtocol)
+@requires(CPU)
+@tag("fixed_pt")
+class PySubtractLIFModel(AbstractPyLifModelFixed):
+    """Lava's ``PyLifModelBitAcc`` (same types, same ``subthr_dynamics``) with the subtractive ``reset_voltage``."""
+
+    s_out: PyOutPort = LavaPyType(PyOutPort.VEC_DENSE, np.int32, precision=24)
+    vth: int = LavaPyType(int, np.int32, precision=17)
+
+    def scale_threshold(self) -> None:
+        self.effective_vth = np.left_shift(self.vth, self.vth_shift)
+        self.isthrscaled = True
+
+    def spiking_activation(self) -> np.ndarray:
+        return self.v > self.effective_vth
+
+    def reset_voltage(self, spike_vector: np.ndarray) -> None:
+        self.v[spike_vector] -= self.effective_vth
+
+    def run_spk(self) -> None:
+        a_in = self.a_in.recv()
+        interval = self.proc_params["reset_interval"]
+        if interval and self.time_step % interval == self.proc_params["reset_offset"] % interval:
+            self.u[:] = 0
+            self.v[:] = 0
+        self.scale_bias()
+        if not self.isthrscaled:
+            self.scale_threshold()
+        self.subthr_dynamics(activation_in=a_in)
+        spikes = self.spiking_activation()
+        self.reset_voltage(spike_vector=spikes)
+        self.s_out.send(spikes)
 
 
 def _wrap_int32(x: np.ndarray) -> np.ndarray:
@@ -178,10 +229,15 @@ class PyCoupledLIFModel(PyLoihiProcessModel):
         v = _wrap_int32(_decay_toward_zero(v_old, self.v_keep, self.bits) + u + self.bias + coupled)
         v = np.clip(v, -limit, limit)
         spikes = v > self.vth_scaled
-        v[spikes] = 0
+        v[spikes] = v[spikes] - self.vth_scaled if self.proc_params["reset"] == "subtract" else 0
         self.u[:] = u
         self.v[:] = v
         self.s_out.send(spikes.astype(np.int32))
+
+
+def _v_init(group: dict, i: int, arrays: dict) -> np.ndarray | int:
+    """The group's ``v`` at the start of every sample (``group/<i>/v_init``, else 0)."""
+    return arrays[f"group/{i}/v_init"] if group.get("v_init") else 0
 
 
 def load_deployment(path: Path) -> tuple[dict, dict]:
@@ -217,14 +273,21 @@ def run(weights: Path, spikes: np.ndarray, record: list[str], record_state: bool
     lifs, groups = {}, {}
     for i, g in enumerate(structure["groups"]):
         params = dict(shape=(arrays[f"group/{i}/indices"].size,), du=g["du"], dv=g["dv"], vth=g["vth"],
-                      bias_mant=arrays[f"group/{i}/bias_mant"], bias_exp=arrays[f"group/{i}/bias_exp"])
+                      bias_mant=arrays[f"group/{i}/bias_mant"], bias_exp=arrays[f"group/{i}/bias_exp"],
+                      v=_v_init(g, i, arrays))
+        subtract = g.get("reset", "zero") == "subtract"
+        if hw and subtract:
+            sys.exit(f"error: group {g['name']} resets by subtraction: Lava's built-in LIF (and Loihi 2's built-in "
+                     "neuron) cannot; on a chip it needs a custom microcode neuron, which this artifact does not have")
         if g["reset_interval"] and batch > 1 and steps % g["reset_interval"]:
             sys.exit(f"error: group {g['name']}: periodic reset needs steps ({steps}) to be a multiple of "
                      f"{g['reset_interval']} when running {batch} samples")
         if g.get("coupled"):
             lifs[g["name"]] = CoupledLIF(coupling=arrays[f"group/{i}/coupling"], coupling_shift=g["coupling_shift"],
                                          arithmetic=structure["coupled_arithmetic"], reset_interval=g["reset_interval"],
-                                         reset_offset=g["reset_offset"], **params)
+                                         reset_offset=g["reset_offset"], reset=g.get("reset", "zero"), **params)
+        elif subtract:
+            lifs[g["name"]] = SubtractLIF(reset_interval=g["reset_interval"], reset_offset=g["reset_offset"], **params)
         elif g["reset_interval"]:
             lifs[g["name"]] = LIFReset(reset_interval=g["reset_interval"], reset_offset=g["reset_offset"], **params)
         else:
@@ -267,7 +330,7 @@ def run(weights: Path, spikes: np.ndarray, record: list[str], record_state: bool
         recorders.append((name, g, i, spikes_file, state_file))
 
     exceptions = {SpikeRecorder: PySpikeRecorderModel, StateRecorder: PyStateRecorderModel,
-                  CoupledLIF: PyCoupledLIFModel}
+                  CoupledLIF: PyCoupledLIFModel, SubtractLIF: PySubtractLIFModel}
     if hw:
         run_cfg = Loihi2HwCfg(exception_proc_model_map=exceptions)
     else:
@@ -276,9 +339,9 @@ def run(weights: Path, spikes: np.ndarray, record: list[str], record_state: bool
     try:
         for sample in range(batch):
             if sample:
-                for lif in lifs.values():
+                for name, lif in lifs.items():
                     lif.u.set(np.zeros(lif.u.shape))
-                    lif.v.set(np.zeros(lif.v.shape))
+                    lif.v.set(np.broadcast_to(_v_init(groups[name][1], groups[name][0], arrays), lif.v.shape).copy())
                 for dense in synapses:
                     dense.a_buff.set(np.zeros(dense.a_buff.shape))
             anchor.run(condition=RunSteps(num_steps=steps), run_cfg=run_cfg)

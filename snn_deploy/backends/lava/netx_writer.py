@@ -11,7 +11,8 @@ the ``input`` layer, so the relay keeps the file readable by both.)
 
 Exactness: every population then spikes exactly one step later than in the deployment. That holds when
 the network is at rest without input, so the file is written only for: a feed-forward chain
-input -> p1 -> p2 -> ... with one Lava process per population, no periodic reset and no bias; weights that
+input -> p1 -> p2 -> ... with one Lava process per population, no periodic reset, no bias, reset to 0 from
+``v = 0`` (netx's CUBA neuron has no reset by subtraction and no initial ``v``); weights that
 are integers after the weight exponent (``W 2^e``) and that netx keeps exactly (mixed signs in
 ``-128..127``, one sign in ``-255..255``; the excitatory and inhibitory Dense of a sign-split projection
 are summed into one layer); one delay per output unit. Otherwise :class:`UnsupportedError`
@@ -28,7 +29,7 @@ import numpy as np
 
 from snn_deploy.errors import UnsupportedError
 from snn_deploy.quantize.loihi2.deployment import Deployment, Synapse
-from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec, SignMode
+from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec, ResetRule, SignMode
 
 #: the input relay neuron: full current decay, near-full voltage decay, threshold 0 (iDecay, vDecay, vThMant)
 RELAY = (4096, 4095, 0)
@@ -42,6 +43,11 @@ def _chain(deployment: Deployment) -> list[list[Synapse]]:
         raise UnsupportedError("netx files hold no periodic reset")
     if any(g.coupling is not None for g in deployment.groups):
         raise UnsupportedError("netx has no membrane coupling (CoupledLIF process)")
+    subtract = [g.name for g in deployment.groups if g.reset is ResetRule.SUBTRACT]
+    if subtract:
+        raise UnsupportedError(f"netx has no reset by subtraction (group '{subtract[0]}': SubtractLIF process)")
+    if any(g.v_init is not None for g in deployment.groups):
+        raise UnsupportedError("netx has no initial membrane potential (a v_reset folded into v_init)")
     chain, source = [], deployment.input_name
     remaining = list(deployment.synapses)
     while remaining:

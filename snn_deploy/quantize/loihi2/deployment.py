@@ -1,7 +1,8 @@
 """A Loihi 2 deployment: the integer network the quantizer produces and the emulator and Lava both run.
 
-One :class:`LifGroup` is one Lava ``LIF`` process (one ``du``, ``dv``, ``vth``; per-neuron bias), or with a
-``coupling`` matrix one ``CoupledLIF`` process (snn-deploy's own, spec.py); one
+One :class:`LifGroup` is one Lava ``LIF`` process (one ``du``, ``dv``, ``vth``; per-neuron bias), with
+``reset = SUBTRACT`` one ``SubtractLIF`` process, or with a ``coupling`` matrix one ``CoupledLIF`` process
+(both snn-deploy's own, spec.py); one
 :class:`Synapse` is one Lava ``Dense`` (or ``DelayDense`` when it has delays) from a group or the input to a
 group. An IR population may be split over several groups (``LifGroup.indices`` says which of its neurons
 each holds). ``weights.npz`` of a Lava artifact is :meth:`Deployment.to_arrays`: a JSON ``structure`` string
@@ -16,7 +17,7 @@ from typing import Any, Mapping
 import numpy as np
 
 from snn_deploy.errors import ModelFormatError
-from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec
+from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec, ResetRule
 
 
 def coupled_arithmetic(spec: Loihi2Spec) -> dict[str, int]:
@@ -47,10 +48,15 @@ class LifGroup:
     reset_offset: int = 0
     coupling: np.ndarray | None = None  #: ``[n, n]`` mantissas ``M`` of a ``CoupledLIF`` process (spec.py)
     coupling_shift: int = 0  #: the coupling sum is shifted right by this
+    reset: ResetRule = ResetRule.ZERO  #: what a spike does to ``v`` (spec.py)
+    v_init: np.ndarray | None = None  #: per-neuron ``v`` at the start of every sample (None: 0)
 
     def __post_init__(self) -> None:
         for name in ("indices", "bias_mant", "bias_exp"):
             object.__setattr__(self, name, _int_array(getattr(self, name)))
+        object.__setattr__(self, "reset", ResetRule(self.reset))
+        if self.v_init is not None:
+            object.__setattr__(self, "v_init", _int_array(np.broadcast_to(self.v_init, (self.size,))))
         for name in ("du", "dv", "vth", "reset_interval", "reset_offset", "coupling_shift"):
             object.__setattr__(self, name, int(getattr(self, name)))
         if self.coupling is not None:
@@ -140,7 +146,8 @@ class Deployment:
             "groups": [
                 {"name": g.name, "population": g.population, "du": g.du, "dv": g.dv, "vth": g.vth,
                  "reset_interval": g.reset_interval, "reset_offset": g.reset_offset,
-                 "coupled": g.coupling is not None, "coupling_shift": g.coupling_shift}
+                 "coupled": g.coupling is not None, "coupling_shift": g.coupling_shift, "reset": g.reset.value,
+                 "v_init": g.v_init is not None}
                 for g in self.groups
             ],
             "synapses": [
@@ -161,6 +168,8 @@ class Deployment:
             arrays[f"group/{i}/bias_exp"] = g.bias_exp
             if g.coupling is not None:
                 arrays[f"group/{i}/coupling"] = g.coupling
+            if g.v_init is not None:
+                arrays[f"group/{i}/v_init"] = g.v_init
         for i, s in enumerate(self.synapses):
             arrays[f"synapse/{i}/weight"] = s.weight
             if s.delay is not None:
@@ -179,7 +188,8 @@ class Deployment:
                     indices=arrays[f"group/{i}/indices"], bias_mant=arrays[f"group/{i}/bias_mant"],
                     bias_exp=arrays[f"group/{i}/bias_exp"],
                     coupling=arrays[f"group/{i}/coupling"] if g.get("coupled") else None,
-                    coupling_shift=g.get("coupling_shift", 0),
+                    coupling_shift=g.get("coupling_shift", 0), reset=g.get("reset", ResetRule.ZERO.value),
+                    v_init=arrays[f"group/{i}/v_init"] if g.get("v_init") else None,
                 )
                 for i, g in enumerate(structure["groups"])
             )

@@ -44,7 +44,8 @@ Scaling (one scale per neuron, ``sigma_i`` integer units of ``v`` per unit of th
     ``b_i = sigma_i r c dt`` (IF).
 
 Thresholds (folded, exact)
-    Lava's LIF has one ``vth`` per process and resets ``v`` to 0, so a neuron's state can be rescaled freely:
+    Lava's LIF has one ``vth`` per process and resets ``v`` to 0 (the SubtractLIF process subtracts
+    ``vth << 6``), so a neuron's state can be rescaled freely:
     ``sigma_i = 64 vth / v_threshold_i`` makes every neuron's threshold the group's ``vth``. The per-neuron
     thresholds are folded into the incoming weights and biases (exact in real arithmetic, then rounded).
     The scale sets the input resolution: Lava floors each step's summed input ``a`` to an integer (the
@@ -56,6 +57,28 @@ Thresholds (folded, exact)
     population: ``gain`` falls as ``1/tau_mem``, so one ``vth`` for a population with ``tau_mem`` from 10 to
     40 ms gave its slow neurons a few units of ``a`` per spike, and the floor of each sign part's sum then
     delayed them systematically (examples/mmnd_skip: +6 steps median first-spike lag at ``tau_mem = 40`` ms).
+
+Resets (spec.py, :class:`ResetRule`)
+    ``reset_mode = "to_value"`` with ``v_reset = 0`` is Lava's LIF. ``"subtract"`` (``v <- v - v_threshold``,
+    ``v_reset`` unused) runs in snn-deploy's ``SubtractLIF`` process (Lava's LIF arithmetic, ``v <- v - (vth
+    << 6)`` on a spike): with the folded scale ``sigma_i = 64 vth / v_threshold_i`` the integer threshold IS
+    ``sigma_i v_threshold_i``, so the subtraction is the IR's, exactly, per neuron. Lava's built-in LIF cannot
+    do it, so on a chip such a population needs a custom microcode neuron (report note). A non-zero
+    ``v_reset`` (``to_value``) is folded by shifting coordinates, ``v' = v - v_reset``: the IR's equations in
+    ``v'`` are the same neuron with ``v_leak' = v_leak - v_reset``, ``v_threshold' = v_threshold - v_reset``,
+    reset to ``v' = 0`` and the start ``v'(0) = -v_reset`` (the IR starts at ``v = 0``). This is exact, not an
+    approximation: a translation commutes with the linear decay of ``v`` towards ``v_leak`` (``tau dv/dt =
+    v_leak - v + r I`` is invariant under ``v, v_leak -> v + c, v_leak + c``; IF has no ``v`` term at all) and
+    with the strict comparison against the threshold; the current ``u`` does not depend on ``v``. The integer
+    neuron then resets to 0 and fires above ``vth << 6`` exactly as for ``v_reset = 0`` (both exact integers);
+    what is rounded is what is rounded for any neuron, the bias (now with ``v_leak'``) and the start
+    ``v_init = round(sigma_i (-v_reset_i))``, each to half an integer unit (reported as ``<pop>.v_init``). The
+    24-bit range holds it: ``vth`` is also bounded so that ``|v_init| <= 2^23 - 1``, and ``v'`` in the state
+    stays between ``v_init`` and the threshold plus one step's input, as any neuron's ``v``. Refused, naming
+    the node and ``v_reset``: ``v_reset >= v_threshold`` (no positive threshold in ``v'``: it fires every
+    step), a bias that the shift pushes past 13 bits + exponent 7 (it would be clipped), a ``CoupledLIF``
+    (the coupling acts on ``v`` itself, not on ``v'``: not folded). Periodic resets (``LIFReset``) set ``v``
+    to 0, i.e. ``v' = 0``.
 
 Groups
     Neurons of one population with different ``(du, dv)`` go to different Lava LIF processes ("groups");
@@ -106,9 +129,9 @@ Dynamics report
     full ``2n x 2n`` matrices, for other processes the ``2 x 2`` ``[u, v]`` (``1 x 1`` ``[v]`` without a
     synaptic state) update at the process's mean time constants.
 
-Unsupported: ``LI`` (no spikes to read on Loihi 2 through Lava's LIF), ``reset_mode =
-"subtract"`` and resets to a non-zero value (Lava's LIF resets ``v`` to 0), thresholds ``<= 0``, several
-inputs, Outputs fed by anything but a population: :class:`UnsupportedError` naming the node.
+Unsupported: ``LI`` (no spikes to read on Loihi 2 through Lava's LIF), thresholds ``<= 0`` (after the
+``v_reset`` shift), the ``v_reset`` cases above, several inputs, Outputs fed by anything but a population:
+:class:`UnsupportedError` naming the node.
 """
 from __future__ import annotations
 
@@ -124,7 +147,7 @@ from snn_deploy.quantize.loihi2.coupling import (
 )
 from snn_deploy.quantize.loihi2.deployment import Deployment, LifGroup, Synapse
 from snn_deploy.quantize.loihi2.paths import Incoming, incoming_signals, merge_delays
-from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec, SignMode
+from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec, ResetRule, SignMode
 from snn_deploy.quantize.report import report_array
 
 #: steps per shortest time constant when neither the options nor the graph give ``dt_s``
@@ -146,8 +169,10 @@ class _Neurons:
     dv_ideal: np.ndarray
     gain: np.ndarray  # weight -> 64 W 2^e per unit sigma (module docstring: scaling)
     bias_gain: np.ndarray  # constant input c -> bias per unit sigma
-    leak_drive: np.ndarray  # v_leak term of the bias per unit sigma
-    threshold: np.ndarray
+    leak_drive: np.ndarray  # v_leak term (v_leak - v_reset when shifted) of the bias per unit sigma
+    threshold: np.ndarray  # v_threshold - v_reset (reset to value) or v_threshold (subtract)
+    v_start: np.ndarray  # v' at the start of a sample (-v_reset when shifted, else 0), IR units
+    reset: ResetRule
 
 
 def choose_dt(graph: Graph, dt_s: float | None) -> tuple[float, str]:
@@ -176,13 +201,7 @@ def _neurons(name: str, pop: Population, dt_s: float, spec: Loihi2Spec) -> _Neur
         raise UnsupportedError(f"node '{name}': LI (a non-spiking read-out) has no Loihi 2 (Lava LIF) equivalent")
     if not isinstance(pop, (CubaLIF, CoupledLIF, LIF, IF)):
         raise UnsupportedError(f"node '{name}': {pop.kind} has no Loihi 2 mapping")
-    if pop.reset_mode != "to_value":
-        raise UnsupportedError(f"node '{name}': reset_mode '{pop.reset_mode}'; Lava's LIF resets v to 0 "
-                               "(reset_mode='to_value' with v_reset=0 compiles)")
-    if np.any(pop.v_reset != 0):
-        raise UnsupportedError(f"node '{name}': parameter 'v_reset' must be 0 on Loihi 2 (Lava's LIF resets v to 0)")
-    if np.any(pop.v_threshold <= 0):
-        raise UnsupportedError(f"node '{name}': parameter 'v_threshold' must be > 0 on Loihi 2 (v resets to 0)")
+    reset, v_shift = _reset_shift(name, pop)
     shape = pop.v_threshold.shape
     unity = spec.decay_unity
     synaptic_state = isinstance(pop, (CubaLIF, CoupledLIF))
@@ -219,10 +238,28 @@ def _neurons(name: str, pop: Population, dt_s: float, spec: Loihi2Spec) -> _Neur
         # the steady state b / (1 - k_v) of the realised decay; without a decay (dv = 0) the initial slope
         leak = np.where(dv + spec.dv_offset > 0, 1 - k_v, dt_s / pop.tau_mem_s)
         bias_gain = pop.r * w_in * leak
-        leak_drive = pop.v_leak * leak
+        leak_drive = (pop.v_leak - v_shift) * leak
     return _Neurons(du.reshape(-1), du_ideal.reshape(-1) - spec.du_offset, dv.reshape(-1), dv_ideal.reshape(-1),
                     np.broadcast_to(gain, shape).reshape(-1), np.broadcast_to(bias_gain, shape).reshape(-1),
-                    np.broadcast_to(leak_drive, shape).reshape(-1), pop.v_threshold.reshape(-1))
+                    np.broadcast_to(leak_drive, shape).reshape(-1), (pop.v_threshold - v_shift).reshape(-1),
+                    -v_shift.reshape(-1), reset)
+
+
+def _reset_shift(name: str, pop: Population) -> tuple[ResetRule, np.ndarray]:
+    """The group's reset rule and the per-neuron shift ``v' = v - shift`` (module docstring, "Resets")."""
+    if pop.reset_mode == "subtract":
+        if np.any(pop.v_threshold <= 0):
+            raise UnsupportedError(f"node '{name}': parameter 'v_threshold' must be > 0 on Loihi 2 (reset by "
+                                   "subtraction)")
+        return ResetRule.SUBTRACT, np.zeros(pop.v_threshold.shape)
+    shift = np.asarray(pop.v_reset, np.float64)
+    if np.any(shift != 0) and isinstance(pop, CoupledLIF):
+        raise UnsupportedError(f"node '{name}': parameter 'v_reset' must be 0 for a CoupledLIF on Loihi 2 (the "
+                               "coupling acts on v, so the reset cannot be folded into shifted coordinates)")
+    if np.any(pop.v_threshold - shift <= 0):
+        what = "'v_reset' must be below 'v_threshold'" if np.any(shift != 0) else "'v_threshold' must be > 0"
+        raise UnsupportedError(f"node '{name}': parameter {what} on Loihi 2 (v resets to v_reset)")
+    return ResetRule.ZERO, shift
 
 
 def _log_mean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -251,10 +288,27 @@ def weight_mantissas(x: np.ndarray, spec: Loihi2Spec = LOIHI2) -> tuple[np.ndarr
 
     ``e`` is the smallest exponent in the spec's range whose rounded mantissas fit the sign mode's range.
     Mixed-sign targets whose small values of one sign round to 0 are re-rounded in the remaining single-sign
-    mode, which is the one Lava then applies (``determine_sign_mode`` looks at the mantissas).
+    mode, which is the one Lava then applies (``determine_sign_mode`` looks at the mantissas). Only the
+    non-zero targets are rounded (a zero stays 0 in every mode), and exponents with ``max|x| / 2^e`` above
+    twice the widest mantissa range are skipped, since they cannot fit: unrolled convolutions hold millions
+    of mostly zero targets.
     """
+    nonzero = x != 0
+    mant, exp, clipped = _value_mantissas(x[nonzero], spec)
+    full = np.zeros(x.shape, np.int64)
+    full[nonzero] = mant
+    return full, exp, clipped
+
+
+def _value_mantissas(x: np.ndarray, spec: Loihi2Spec) -> tuple[np.ndarray, int, int]:
+    """:func:`weight_mantissas` of a flat array of targets."""
     mode = spec.sign_mode(x)
-    for exp in range(spec.weight_exp_min, spec.weight_exp_max + 1):
+    largest = float(np.max(np.abs(x), initial=0.0))
+    widest = 2.0 * (max(-spec.weight_range(SignMode.MIXED)[0], spec.weight_range(mode)[1]) + 1)
+    first = spec.weight_exp_min
+    while first < spec.weight_exp_max and largest / 2.0**first > widest:
+        first += 1
+    for exp in range(first, spec.weight_exp_max + 1):
         mant, fits = _mantissas(x, exp, mode, spec)
         if fits and mode is SignMode.MIXED and spec.sign_mode(mant) is not SignMode.MIXED:
             mant, fits = _mantissas(x, exp, spec.sign_mode(mant), spec)
@@ -332,13 +386,17 @@ def quantize(graph: Graph, dt_s: float | None = None, spec: Loihi2Spec = LOIHI2,
     )
 
 
-def _group_vth(row_max: np.ndarray, bias_per_vth: np.ndarray, spec: Loihi2Spec) -> int:
-    """A group's ``vth`` (module docstring, thresholds) from its rows' largest weight target and bias per unit vth."""
+def _group_vth(row_max: np.ndarray, bias_per_vth: np.ndarray, start_per_vth: np.ndarray, spec: Loihi2Spec) -> int:
+    """A group's ``vth`` (module docstring, thresholds) from its rows' largest weight target, bias and start
+    ``|v_init|`` per unit vth (the last keeps ``v_init`` inside the 24-bit ``v``)."""
     w_max = float(np.max(row_max, initial=0.0))
     b_max = float(np.max(np.abs(bias_per_vth), initial=0.0))
+    s_max = float(np.max(start_per_vth, initial=0.0))
     vth = VTH_MAX if w_max == 0 else min(VTH_MAX, int(254 / w_max))
     if b_max > 0:
         vth = min(vth, int(spec.bias_mant_max * 2**spec.bias_exp_max / b_max))
+    if s_max > 0:
+        vth = min(vth, int(spec.v_limit / s_max))
     return int(np.clip(vth, 1, spec.vth_max))
 
 
@@ -393,49 +451,13 @@ def _build_float(graph, signals, latency, order, input_name, dt_s, spec, split_s
               for pop in signals}
     groups: list[LifGroup] = []
     for pop, n in neurons.items():
-        # gain per unit of vth: X_ij = vth * gain_i / theta_i * w_ij (the folded threshold)
-        per_vth = n.gain / n.threshold
-        row_max = np.zeros(n.threshold.size)
-        for w, _ in merged[pop].values():
-            row_max = np.maximum(row_max, np.max(np.abs(w) * per_vth[:, None], axis=1, initial=0.0))
         c = signals[pop].bias if signals[pop].bias is not None else np.zeros(n.threshold.size)
         if np.any(c):
             report["notes"].append(f"{pop}: the constant input of Dense biases became the neuron bias through the "
                                    "synapse's steady state (exact in steady state, not in the synapse's transient)")
-        bias_per_vth = 64 * (n.leak_drive + n.bias_gain * c) / n.threshold
-        vth_of = {g: _group_vth(row_max[idx], bias_per_vth[idx], spec) for g, idx in split[pop]}
-        neuron_vth = np.zeros(n.threshold.size)
-        for g, idx in split[pop]:
-            neuron_vth[idx] = vth_of[g]
-        sigma = 64 * neuron_vth / n.threshold
-        bias_float = sigma * (n.leak_drive + n.bias_gain * c)
-        node = graph.nodes[pop]
-        coupling, shift = None, 0
-        if isinstance(node, CoupledLIF):
-            coupling, shift, bias_float = _coupled(pop, node, n, c, sigma, dt_s, spec, report)
-        bias_mant, bias_exp, bias_clipped = bias_mantissas(bias_float, spec)
-        report["arrays"] += [
-            report_array(f"{pop}.du", n.du_ideal, n.du, 1.0, int(np.count_nonzero(n.du_ideal > spec.decay_max))),
-            report_array(f"{pop}.dv", n.dv_ideal, n.dv, 1.0, int(np.count_nonzero(n.dv_ideal > spec.decay_max + 0.5))),
-            report_array(f"{pop}.bias", bias_float, bias_mant << bias_exp, 1.0, bias_clipped),
-        ]
-        thresholds = np.unique(n.threshold)
-        report["populations"][pop] = {
-            "kind": graph.nodes[pop].kind,
-            "vth": vth_of[split[pop][0][0]] if len(set(vth_of.values())) == 1 else "per group",
-            "threshold": ("folded per-neuron thresholds into incoming weights and bias (exact: v resets to 0)"
-                          if thresholds.size > 1 else "uniform"),
-            "groups": [{"name": g, "neurons": int(idx.size), "du": int(n.du[idx[0]]), "dv": int(n.dv[idx[0]]),
-                        "vth": vth_of[g]} for g, idx in split[pop]],
-            "split": len(split[pop]) > 1,
-            "coupling_shift": shift if coupling is not None else None,
-        }
-        for g, idx in split[pop]:
-            groups.append(LifGroup(name=g, population=pop, indices=idx, du=n.du[idx[0]], dv=n.dv[idx[0]], vth=vth_of[g],
-                                   bias_mant=bias_mant[idx], bias_exp=bias_exp[idx], coupling=coupling,
-                                   coupling_shift=shift))
-            if coupling is None:
-                report["dynamics"][g] = _group_dynamics(pop, node, idx, n, dt_s, spec)
+        pop_groups, sigma = _population_groups(pop, graph.nodes[pop], n, merged[pop], c, split[pop], dt_s, spec,
+                                               report)
+        groups += pop_groups
         merged[pop] = {src: (w * (sigma * n.gain)[:, None] / 64, d) for src, (w, d) in merged[pop].items()}
 
     synapses: list[Synapse] = []
@@ -461,6 +483,78 @@ def _build_float(graph, signals, latency, order, input_name, dt_s, spec, split_s
                             f"step's sum, so inputs are off by up to 1/{per_spike:.3g} of a spike (weights are small "
                             "next to the thresholds: a neuron needs many spikes to fire)")
     return tuple(groups), tuple(synapses), report
+
+
+def _population_groups(pop: str, node: Population, n: _Neurons, merged: dict, c: np.ndarray,
+                       split: list[tuple[str, np.ndarray]], dt_s: float, spec: Loihi2Spec, report: dict
+                       ) -> tuple[list[LifGroup], np.ndarray]:
+    """The Lava processes of one population and its scale ``sigma`` (module docstring: thresholds, resets)."""
+    # gain per unit of vth: X_ij = vth * gain_i / theta_i * w_ij (the folded threshold)
+    per_vth = n.gain / n.threshold
+    row_max = np.zeros(n.threshold.size)
+    for w, _ in merged.values():
+        row_max = np.maximum(row_max, np.max(np.abs(w) * per_vth[:, None], axis=1, initial=0.0))
+    bias_per_vth = 64 * (n.leak_drive + n.bias_gain * c) / n.threshold
+    start_per_vth = 64 * np.abs(n.v_start) / n.threshold
+    vth_of = {g: _group_vth(row_max[idx], bias_per_vth[idx], start_per_vth[idx], spec) for g, idx in split}
+    neuron_vth = np.zeros(n.threshold.size)
+    for g, idx in split:
+        neuron_vth[idx] = vth_of[g]
+    sigma = 64 * neuron_vth / n.threshold
+    bias_float = sigma * (n.leak_drive + n.bias_gain * c)
+    coupling, shift = None, 0
+    if isinstance(node, CoupledLIF):
+        coupling, shift, bias_float = _coupled(pop, node, n, c, sigma, dt_s, spec, report)
+    bias_mant, bias_exp, bias_clipped = bias_mantissas(bias_float, spec)
+    shifted = bool(np.any(n.v_start != 0))
+    if shifted and bias_clipped:
+        raise UnsupportedError(f"node '{pop}': parameter 'v_reset' shifts the bias (v_leak - v_reset) beyond "
+                               f"Loihi 2's 13-bit mantissa << 7 for {bias_clipped} neuron(s); not folded exactly")
+    report["arrays"] += [
+        report_array(f"{pop}.du", n.du_ideal, n.du, 1.0, int(np.count_nonzero(n.du_ideal > spec.decay_max))),
+        report_array(f"{pop}.dv", n.dv_ideal, n.dv, 1.0, int(np.count_nonzero(n.dv_ideal > spec.decay_max + 0.5))),
+        report_array(f"{pop}.bias", bias_float, bias_mant << bias_exp, 1.0, bias_clipped),
+    ]
+    v_init = None
+    if shifted:
+        v_init = np.rint(sigma * n.v_start).astype(np.int64)
+        if np.any(np.abs(v_init) > spec.v_limit):
+            raise UnsupportedError(f"node '{pop}': parameter 'v_reset' puts the start v' = -v_reset beyond Loihi 2's "
+                                   "24-bit v at the smallest vth (|v_reset| too large next to v_threshold - v_reset)")
+        report["arrays"].append(report_array(f"{pop}.v_init", sigma * n.v_start, v_init, 1.0, 0))
+        report["notes"].append(f"{pop}: v_reset folded into shifted coordinates v' = v - v_reset (resets to 0, "
+                               "starts at v_init = -v_reset, v_leak' = v_leak - v_reset)")
+    if n.reset is ResetRule.SUBTRACT:
+        report["notes"].append(f"{pop}: reset by subtraction runs in snn-deploy's {_process_name(node, n)} Lava "
+                               "process (fixed_pt simulation): Lava's built-in LIF cannot reset by subtraction, "
+                               "so on a Loihi 2 chip this population needs a custom microcode neuron")
+    report["populations"][pop] = {
+        "kind": node.kind,
+        "vth": vth_of[split[0][0]] if len(set(vth_of.values())) == 1 else "per group",
+        "threshold": (f"folded per-neuron thresholds into incoming weights and bias (exact: v resets "
+                      f"{'by subtracting the threshold' if n.reset is ResetRule.SUBTRACT else 'to 0'})"
+                      if np.unique(n.threshold).size > 1 else "uniform"),
+        "reset": n.reset.value, "process": _process_name(node, n), "v_reset_shifted": shifted,
+        "groups": [{"name": g, "neurons": int(idx.size), "du": int(n.du[idx[0]]), "dv": int(n.dv[idx[0]]),
+                    "vth": vth_of[g]} for g, idx in split],
+        "split": len(split) > 1,
+        "coupling_shift": shift if coupling is not None else None,
+    }
+    groups = []
+    for g, idx in split:
+        groups.append(LifGroup(name=g, population=pop, indices=idx, du=n.du[idx[0]], dv=n.dv[idx[0]], vth=vth_of[g],
+                               bias_mant=bias_mant[idx], bias_exp=bias_exp[idx], coupling=coupling,
+                               coupling_shift=shift, reset=n.reset, v_init=None if v_init is None else v_init[idx]))
+        if coupling is None:
+            report["dynamics"][g] = _group_dynamics(pop, node, idx, n, dt_s, spec)
+    return groups, sigma
+
+
+def _process_name(node: Population, n: _Neurons) -> str:
+    """The Lava process a population's groups run in (report)."""
+    if isinstance(node, CoupledLIF):
+        return "CoupledLIF"
+    return "SubtractLIF" if n.reset is ResetRule.SUBTRACT else "LIF"
 
 
 def _coupled(pop: str, node: CoupledLIF, n: _Neurons, c: np.ndarray, sigma: np.ndarray, dt_s: float,

@@ -25,8 +25,8 @@ Neuron (``proc/lif/models.py``, ``AbstractPyLifModelFixed.subthr_dynamics``, ``P
       ``2**24``, ``u <= -2**23`` adds ``2**24`` (not a modulo);
     * ``v <- trunc0(v (4096 - dv) / 4096) + u + (bias_mant << bias_exp)`` (int32), clipped to
       ``[-(2**23 - 1), 2**23 - 1]``; ``dm_offset = 0``;
-    * spike when ``v > vth << 6`` (strict, ``spiking_activation``); on a spike ``v <- 0``; ``u`` is not reset;
-      no refractory period;
+    * spike when ``v > vth << 6`` (strict, ``spiking_activation``); on a spike ``v <- 0`` (``reset_voltage``);
+      ``u`` is not reset; no refractory period;
     * widths (process model ``LavaPyType`` precisions): ``du``, ``dv`` unsigned 12 bits, ``vth`` unsigned 17
       bits, ``bias_mant`` signed 13 bits, ``bias_exp`` 3 bits, ``u``/``v`` 24 bits. The simulator computes
       with Python ints and does not enforce them: netx's default neuron (``du = -1``, ``dv = 4096``,
@@ -47,6 +47,19 @@ Coupled neurons (snn-deploy's own ``CoupledLIF`` process, defined in the emitted
     term is below ``2^23``. The order within a step: ``a_in``; (periodic reset); ``c`` from the old ``v``;
     ``u``; ``v``; spike and reset; send.
 
+Reset by subtraction (snn-deploy's own ``SubtractLIF`` process, defined in the emitted ``network.py``)
+    Lava's built-in LIF can only reset ``v`` to 0 (``reset_voltage`` above), and so can Loihi 2's built-in
+    neuron model: a population that resets by subtraction runs in a custom process whose fixed_pt model is
+    Lava's ``AbstractPyLifModelFixed`` (the same ``u``, ``v`` arithmetic, clip and strict threshold) with ONE
+    change, on a spike ``v <- v - (vth << 6)`` (:class:`ResetRule`). On a chip it needs a custom microcode
+    neuron. One spike per step at most: when ``v`` exceeds twice the threshold the neuron fires once and keeps
+    the remainder ``v - (vth << 6)`` (still above the threshold), so it fires again in the next steps until
+    the remainder is below it; this is NIR's (and snnTorch's) subtractive reset, once per step. The result is
+    exact in 24 bits: ``vth << 6 < v <= 2^23 - 1`` before the reset, so ``0 < v - (vth << 6) < 2^23``. A
+    ``CoupledLIF`` group resets by the same rule when its ``reset`` says so. Neurons of both kinds may start
+    from a non-zero ``v`` (``LifGroup.v_init``; Lava's ``Var`` init; ``u`` starts at 0), restored before
+    every sample.
+
 The neuron update itself is compiled in :func:`snn_deploy.emulate.loihi2._lif_step` from these constants.
 The weight exponent is not bounded by Lava 0.10's simulator; :attr:`Loihi2Spec.weight_exp_min` /
 ``weight_exp_max`` hold the signed 4-bit range of the Loihi synapse exponent, which the quantizer keeps to.
@@ -65,6 +78,13 @@ class SignMode(Enum):
     MIXED = 1
     EXCITATORY = 2
     INHIBITORY = 3
+
+
+class ResetRule(Enum):
+    """What a spike does to ``v`` (``LifGroup.reset``; module docstring)."""
+
+    ZERO = "zero"  #: Lava's LIF, LIFReset and CoupledLIF: ``v <- 0``
+    SUBTRACT = "subtract"  #: snn-deploy's SubtractLIF (or a CoupledLIF with this rule): ``v <- v - (vth << 6)``
 
 
 def _signed_range(bits: int) -> tuple[int, int]:
@@ -178,6 +198,16 @@ class Loihi2Spec:
         return accumulated << weight_exp if weight_exp > 0 else accumulated >> -weight_exp
 
     # ------------------------------------------------------------------ neuron rules
+    @staticmethod
+    def reset_mask(rule: ResetRule) -> int:
+        """``m`` with ``v_after = (v - (vth << 6)) & m`` on a spike: 0 (to 0) or -1 (subtract; all bits kept)."""
+        return -1 if rule is ResetRule.SUBTRACT else 0
+
+    def reset_voltage(self, v: np.ndarray, spiked: np.ndarray, vth: int, rule: ResetRule) -> np.ndarray:
+        """``v`` after the spikes ``spiked`` of one step under ``rule`` (module docstring)."""
+        v = np.asarray(v, np.int64)
+        return np.where(spiked, (v - (int(vth) << self.vth_shift)) & self.reset_mask(rule), v)
+
     def effective_bias(self, bias_mant: np.ndarray, bias_exp: np.ndarray) -> np.ndarray:
         """``bias_mant << bias_exp`` (``>> -bias_exp`` for a negative exponent), as ``scale_bias``."""
         mant = np.asarray(bias_mant, dtype=np.int64)
