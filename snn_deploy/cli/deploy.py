@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
 
@@ -10,6 +11,9 @@ from snn_deploy.cli.options import (
     reset_mode_option,
     steps_option,
 )
+
+if TYPE_CHECKING:
+    from snn_deploy.spikes import SpikeEvents
 
 json_option = click.option("--json", "as_json", is_flag=True,
                            help="Print the activity report (spikes per population, the silent ones) as one JSON object.")
@@ -59,7 +63,7 @@ def _recorded_with_every_population(manifest: dict, record: str) -> tuple[str, l
     return ",".join(dict.fromkeys(asked + populations)), populations, asked
 
 
-def execute_artifact(artifact_dir: str, events, *, record: str, record_state: bool, steps: int | None,
+def execute_artifact(artifact_dir: str, events: SpikeEvents, *, record: str, record_state: bool, steps: int | None,
                      engine: str | None) -> tuple[dict, float, dict]:
     """Run ``artifact_dir`` on ``events`` in the emulator (``engine`` None) or the vendor engine; returns the
     records asked for, ``dt_s`` and the activity report of every population (:mod:`snn_deploy.check.activity`)."""
