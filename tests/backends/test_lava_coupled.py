@@ -1,10 +1,11 @@
 """The ``CoupledLIF`` process emitted in ``network.py`` == the emulator, every spike, step, ``u`` and ``v``, in Lava.
 
 Hypothesis draws 32 networks input -> Dense -> CoupledLIF (-> Dense -> CubaLIF), with optional recurrent
-Dense on the coupled population, random coupling scales (some strong enough to clip ``v``), delta and
-current synapses, leaks, Dense biases and mixed-sign weights, compiled by the Loihi 2 quantizer. Three integer
-deployments add: a coupled process with ``M = 0`` next to the same neurons as Lava's own LIF (both must
-agree with each other), and coupling terms that saturate at 24 bits. All run in ONE Lava process.
+Dense on the coupled population, random coupling scales (some strong enough to clip ``v``), reset to 0 or
+by subtraction, delta and current synapses, leaks, Dense biases and mixed-sign weights, compiled by the
+Loihi 2 quantizer. Three integer deployments add: a coupled process with ``M = 0`` next to the same neurons
+as Lava's own LIF or SubtractLIF (both must agree with each other), and coupling terms that saturate at 24
+bits. All run in ONE Lava process.
 """
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from snn_deploy.backends.lava.engine import run_many
 from snn_deploy.emulate.loihi2 import emulate
 from snn_deploy.ir import CoupledLIF, CubaLIF, Dense, Graph, Input, Output
 from snn_deploy.quantize.loihi2.quantizer import quantize
+from snn_deploy.quantize.loihi2.spec import ResetRule
 from tests.backends.test_lava_bitexact import _collect, assert_same_records
 from tests.quantize.test_loihi2_coupling import saturating_deployment
 
@@ -36,7 +38,8 @@ def coupled_graphs(draw):
     threshold = rng.uniform(0.5, 2.0, n)
     v_leak = rng.uniform(-0.5, 1.5, n) * threshold if draw(st.booleans()) else np.zeros(n)
     pop = CoupledLIF.create(n, tau_syn_s=tau_syn, tau_mem_s=rng.uniform(5e-3, 30e-3, n), v_threshold=threshold,
-                            v_leak=v_leak, coupling=coupling, reset_mode="to_value")
+                            v_leak=v_leak, coupling=coupling,
+                            reset_mode=draw(st.sampled_from(["to_value", "subtract"])))
     charge = threshold * (0.03 if tau_syn else 0.006)
     bias = rng.normal(0, 20, n) if draw(st.booleans()) else None
     nodes = {"in": Input((units,)), "fc": Dense(rng.normal(0.3, 1.0, (n, units)) * charge[:, None], bias=bias),
@@ -58,6 +61,9 @@ def coupled_graphs(draw):
 def test_coupled_process_in_lava_equals_emulator(tmp_path):
     cases = _collect(tmp_path, coupled_graphs(), 32, lambda example: (quantize(example[0]), example[1]))
     assert all(any(g.coupling is not None for g in d.groups) for _, d, _ in cases)
+    subtracting = [d for _, d, _ in cases if any(g.coupling is not None and g.reset is ResetRule.SUBTRACT
+                                                 for g in d.groups)]
+    assert len(subtracting) >= 5
     rng = np.random.default_rng(0)
     coupled = cases[0][1]
     (group,) = [g for g in coupled.groups if g.coupling is not None]

@@ -170,6 +170,16 @@ def test_v_reset_folds_into_shifted_coordinates_with_the_analytic_periods():
     assert deployment.report["populations"]["pop"]["v_reset_shifted"]
 
 
+def test_inputs_of_many_thresholds_per_spike_are_noted():
+    # IF: one pulse of weight 500 lifts v by 500 thresholds; vth cannot go below 1, so the report says so
+    strong = quantize(_chain(IF.create(1, v_threshold=1.0, reset_mode="to_value"), np.array([[500.0]]),
+                             metadata={"dt_s": DT_S}))
+    assert strong.groups[0].vth == 1 and any("500 thresholds" in note for note in strong.report["notes"])
+    usual = quantize(_chain(IF.create(1, v_threshold=1.0, reset_mode="to_value"), np.array([[0.5]]),
+                            metadata={"dt_s": DT_S}))
+    assert not any("thresholds (weights" in note for note in usual.report["notes"])
+
+
 def test_leak_drive_fires_with_the_analytic_period():
     # tau dv/dt = v_leak - v from 0 to threshold 1 with v_leak = 2: T = tau ln 2 = 6.93 steps
     graph = _chain(LIF.create(1, tau_mem_s=10e-3, v_leak=2.0, v_threshold=1.0, reset_mode="to_value"),

@@ -494,6 +494,11 @@ def _population_groups(pop: str, node: Population, n: _Neurons, merged: dict, c:
     row_max = np.zeros(n.threshold.size)
     for w, _ in merged.values():
         row_max = np.maximum(row_max, np.max(np.abs(w) * per_vth[:, None], axis=1, initial=0.0))
+    if row_max.max(initial=0.0) > 254:  # X = vth row_max > 254 even at vth = 1
+        report["notes"].append(
+            f"{pop}: one input spike carries up to {row_max.max():.3g} thresholds (weights, r or w_in large next to "
+            "v_threshold, as when a discrete-time exporter's per-step values are read as pulses): vth is at its "
+            "floor 1 and v may clip at 24 bits")
     bias_per_vth = 64 * (n.leak_drive + n.bias_gain * c) / n.threshold
     start_per_vth = 64 * np.abs(n.v_start) / n.threshold
     vth_of = {g: _group_vth(row_max[idx], bias_per_vth[idx], start_per_vth[idx], spec) for g, idx in split}
