@@ -175,6 +175,10 @@ def incoming_signals(graph: Graph, dt_s: float, use_netx: bool = False) -> dict[
 def merge_delays(source: str, target: str, terms: Terms) -> tuple[np.ndarray, np.ndarray]:
     """One dense weight matrix and one delay matrix from ``{delay: matrix}`` (supports must not overlap)."""
     shape = next(iter(terms.values())).shape
+    if len(terms) == 1:  # one delay: nothing to merge (unrolled convolutions: millions of entries)
+        ((d, matrix),) = terms.items()
+        dense = matrix.toarray().astype(np.float64, copy=False)
+        return dense, (np.zeros(shape, np.int64) if d == 0 else np.where(dense != 0, d, 0).astype(np.int64))
     weight = np.zeros(shape)
     delay = np.zeros(shape, np.int64)
     used = np.zeros(shape, bool)

@@ -431,6 +431,12 @@ def _checked_delay(source: str, target: str, delay: np.ndarray, spec: Loihi2Spec
 def _synapse_blocks(source: str, target: str, weight: np.ndarray, delay: np.ndarray,
                     source_groups: list[tuple[str, np.ndarray]], target_groups: list[tuple[str, np.ndarray]]):
     """Blocks of a (source, target) matrix between groups, leaving out all-zero blocks."""
+    if len(target_groups) == len(source_groups) == 1:  # the whole matrix: no copy
+        (t_name, _), (s_name, _) = target_groups[0], source_groups[0]
+        if np.any(weight != 0):
+            yield f"{source}->{target}" + (f"[{s_name}->{t_name}]" if (s_name, t_name) != (source, target)
+                                           else ""), s_name, t_name, weight, delay
+        return
     for t_name, t_idx in target_groups:
         for s_name, s_idx in source_groups:
             block = weight[np.ix_(t_idx, s_idx)]
