@@ -1,4 +1,5 @@
-"""PNG plots of a check report: rasters, spike-time error histogram, quantization errors, membrane traces.
+"""PNG plots of a check report: rasters, spike-time error histogram, quantization errors, membrane traces,
+spikes per population.
 
 Each function takes plain arrays, writes one PNG and returns its path (matplotlib's Agg backend, no display).
 """
@@ -89,4 +90,26 @@ def membrane_traces(path: str | Path, reference: tuple[np.ndarray, np.ndarray], 
         twin.legend(loc="lower right", fontsize=8)
     ax.set_title(title)
     ax.legend(loc="upper left", fontsize=8)
+    return _save(fig, Path(path))
+
+
+def population_spikes(path: str | Path, reference: Mapping[str, int], deployed: Mapping[str, int]) -> Path:
+    """Spikes per population in the reference and the deployment (log scale); a population silent on one side
+    is labelled SILENT there, so a dead population cannot hide behind a small bar."""
+    names = list(reference)
+    fig, ax = plt.subplots(figsize=(7, 0.9 + 0.35 * max(len(names), 1)))
+    y = np.arange(len(names))
+    for offset, counts, label, color in ((-0.2, reference, "exact reference", "tab:blue"),
+                                         (0.2, deployed, "deployed (emulated)", "tab:red")):
+        values = [counts[name] for name in names]
+        ax.barh(y + offset, np.where(np.asarray(values) > 0, values, np.nan), height=0.4, label=label, color=color)
+        for i, value in enumerate(values):
+            if value == 0:
+                ax.annotate(f"SILENT ({label.split()[0]})", (0.6, i + offset), fontsize=7, va="center", color=color)
+    ax.set_xscale("log")
+    ax.set_xlim(left=0.5)
+    ax.set_ylim(-0.6, len(names) - 0.4)
+    ax.set_yticks(y, names, fontsize=8)
+    ax.set_xlabel("spikes (all samples)")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return _save(fig, Path(path))

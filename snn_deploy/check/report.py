@@ -1,5 +1,6 @@
 """The ``--report DIR`` of a check: ``report.json`` and PNG plots (rasters, spike-time errors, quantization
-errors, membrane traces of the worst-matching neurons). Written atomically."""
+errors, spikes per population with the silent ones marked, membrane traces of the worst-matching neurons).
+Written atomically."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -37,6 +38,11 @@ def write_report(report_dir: str | Path, result: CheckResult, graph: Graph, even
         plots.error_histogram(tmp / "spike_time_errors.png",
                               np.concatenate(gaps) / result.dt_s if gaps else np.zeros(0), result.tolerances.steps)
         written.append("spike_time_errors.png")
+        if result.silence is not None:
+            silence = result.silence
+            plots.population_spikes(tmp / "population_spikes.png", silence.reference_spikes,
+                                    {name: a.spikes for name, a in silence.deployed.items()})
+            written.append("population_spikes.png")
         if result.quantization:
             plots.quantization_errors(tmp / "quantization_errors.png", result.quantization)
             written.append("quantization_errors.png")

@@ -20,6 +20,7 @@ def test_plots_write_png_files(tmp_path):
             {"name": "lif/v_threshold", "max_rel_error": 0.0, "mean_rel_error": 0.0, "clipped": 2}]),
         plots.membrane_traces(tmp_path / "v.png", (np.linspace(0, 0.01, 50), np.sin(np.arange(50))), 1.0,
                               (np.linspace(0, 0.01, 10), np.arange(10) * 64)),
+        plots.population_spikes(tmp_path / "pop.png", {"h": 120, "o": 30}, {"h": 0, "o": 28}),
     ]
     for path in written:
         data = path.read_bytes()

@@ -54,6 +54,7 @@ def test_bit_exact_pass_json_junit_and_report(model_and_input, tmp_path):
     assert report["silent_populations"]["deployment_only"] == report["silent_populations"]["both"] == []
     written = sorted(p.name for p in (tmp_path / "report").iterdir())
     assert "report.json" in written and "raster_h.png" in written and "membrane_o.png" in written
+    assert "population_spikes.png" in written
     assert all((tmp_path / "report" / name).stat().st_size > 2000 for name in written if name.endswith(".png"))
     assert json.loads((tmp_path / "report" / "report.json").read_text()) == report
 
