@@ -4,13 +4,15 @@ PYTHON ?= python3
 VENV := .venv
 LAVA_VENV := .venv-lava
 SINABS_VENV := .venv-sinabs
+# optional: the benchmark peers (NEST, brian2), needed by `make bench` only, never by env / demo / test
+BENCH_VENV := .venv-bench
 PY := $(VENV)/bin/python
 PIP_QUIET := --quiet --disable-pip-version-check
 # The engine interpreters snn-deploy drives as subprocesses (a user's own setting wins).
 ENGINE_ENV := SNN_DEPLOY_LAVA_PYTHON=$${SNN_DEPLOY_LAVA_PYTHON:-$(abspath $(LAVA_VENV))/bin/python} \
 	SNN_DEPLOY_SINABS_PYTHON=$${SNN_DEPLOY_SINABS_PYTHON:-$(abspath $(SINABS_VENV))/bin/python}
 
-.PHONY: env demo test bench clean
+.PHONY: env bench-env demo test bench clean
 
 env: $(VENV)/.installed $(LAVA_VENV)/.installed $(SINABS_VENV)/.installed
 
@@ -29,14 +31,22 @@ $(SINABS_VENV)/.installed: requirements/sinabs.txt requirements/constraints.txt
 	$(SINABS_VENV)/bin/python -m pip install $(PIP_QUIET) -c requirements/constraints.txt -r requirements/sinabs.txt
 	touch $@
 
+bench-env: $(BENCH_VENV)/.installed
+
+$(BENCH_VENV)/.installed: requirements/bench.txt benchmarks/find-python313
+	py313=$$(benchmarks/find-python313) && { test -x $(BENCH_VENV)/bin/python || "$$py313" -m venv $(BENCH_VENV); }
+	$(BENCH_VENV)/bin/python -m pip install $(PIP_QUIET) -r requirements/bench.txt
+	touch $@
+
 demo: env
 	$(ENGINE_ENV) $(PY) -m snn_deploy.demo
 
 test: env
 	$(ENGINE_ENV) $(PY) -m pytest -q -n 2 --dist loadgroup
 
-bench: env
-	$(ENGINE_ENV) $(PY) benchmarks/run_all.py --quick
+bench: env bench-env
+	$(ENGINE_ENV) SNN_DEPLOY_BENCH_PYTHON=$${SNN_DEPLOY_BENCH_PYTHON:-$(abspath $(BENCH_VENV))/bin/python} \
+		$(PY) benchmarks/run_all.py --quick
 
 clean:
-	rm -rf $(VENV) $(LAVA_VENV) $(SINABS_VENV) build *.egg-info .pytest_cache
+	rm -rf $(VENV) $(LAVA_VENV) $(SINABS_VENV) $(BENCH_VENV) build *.egg-info .pytest_cache

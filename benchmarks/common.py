@@ -25,6 +25,29 @@ def best_of(fn: Callable[[], Any], repeats: int = 3) -> tuple[float, Any]:
     return best, result
 
 
+def require_equal(what: str, ours: Any, theirs: Any, need_spikes: bool = True) -> None:
+    """Stop the benchmark (``SystemExit``, exit 1) unless ``ours`` and ``theirs`` are equal element by element.
+
+    Called on every output both sides produced BEFORE any figure is printed or written, so a timing is only
+    ever reported for outputs proven identical. Explicit code, not ``assert``: it also runs under ``python -O``.
+    ``need_spikes``: an all-zero output proves nothing, so it stops the run too.
+    """
+    a, b = np.asarray(ours), np.asarray(theirs)
+    if a.shape != b.shape:
+        raise SystemExit(f"{what}: outputs differ in shape ({a.shape} vs {b.shape}); no timing reported")
+    differ = np.argwhere(a != b)
+    if differ.size:
+        raise SystemExit(f"{what}: outputs differ in {len(differ)} of {a.size} elements, first at index "
+                         f"{tuple(int(i) for i in differ[0])}; no timing reported")
+    if need_spikes and not np.any(a):
+        raise SystemExit(f"{what}: both outputs are all zero (no spikes): equality proves nothing; no timing reported")
+
+
+def verdict(ok: bool) -> str:
+    """``met`` or ``MISSED``: every goal row says one of the two against its number."""
+    return "met" if ok else "MISSED"
+
+
 def machine() -> dict[str, Any]:
     """CPU model, core count, memory, Python and numpy versions."""
     cpu = platform.processor() or "unknown"

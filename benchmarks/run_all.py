@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, machine  # noqa: E402
+from common import RESULTS, machine, verdict  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ("bench_reference", "bench_compile", "bench_bandwidth", "bench_loihi2_scaling", "bench_loihi2_vs_lava",
@@ -44,6 +44,44 @@ def previous_sections(path: Path) -> dict[str, str]:
     return sections
 
 
+def accuracy_goal(ref: dict) -> tuple[str, str, str]:
+    """1e-9 s spike-time accuracy: judged on the clean spikes against NEST's precise neuron (every NEST run)."""
+    goal = "1e-9 s spike-time accuracy (vs NEST iaf_psc_exp_ps, clean spikes)"
+    grid = sorted((a for a in ref["accuracy"] if a["engine"].startswith("fixed grid")), key=lambda a: -a["dt_s"])
+    errors = " -> ".join(f"{a['max_abs_error_s']:.1e}" for a in grid)
+    grid_text = (f"fixed grid: errors {errors} s down to dt "
+                 f"{grid[-1]['dt_s']:.0e} s (bounded by the grid's own error, cannot show 1e-9 s)")
+    peers = ref.get("peers", {})
+    nest = [r for r in peers.get("peers", []) if r["peer"] == "nest"]
+    if not nest:
+        return goal, f"no NEST run ({peers.get('note', 'no peer results')}); {grid_text}", "MISSED (not measured)"
+    worst = max(r["clean_max_abs_error_s"] for r in nest)
+    compared = min(r["clean_spikes_compared"] for r in nest)
+    steps = ", ".join(f"{r['resolution_s']:.0e}" for r in nest)
+    text = (f"max |reference - NEST| over {compared} clean spikes: {worst:.1e} s (NEST h "
+            f"{steps} s; all spikes: max "
+            f"{max(r['max_abs_error_s'] for r in nest):.1e} s, from NEST's t_ref = h); {grid_text}")
+    return goal, text, verdict(compared > 0 and worst <= 1e-9)
+
+
+def scaling_goals(scal: dict) -> list[tuple[str, str, str]]:
+    """Emulator vs Lava at batch 1 and 64: end to end and steady state, each met or MISSED."""
+    out = []
+    runs = scal["runs"]
+    measured = sorted({f"{r['layers']}x{r['width']}" for r in runs if r["batch"] > 1 and r["lava_how"] == "measured"})
+    sizes = sorted({f"{r['layers']}x{r['width']}" for r in runs})
+    for batch, target in sorted((int(b), g) for b, g in scal["goals"].items()):
+        chosen = [r for r in runs if r["batch"] == batch]
+        for key, what in (("speedup_end_to_end", "end to end"), ("speedup_steady", "steady state")):
+            worst = min(chosen, key=lambda r: r[key])
+            note = (f"; Lava batch {batch} measured at {len(measured)} of {len(sizes)} sizes"
+                    f" ({', '.join(measured) or 'none'})" if batch > 1 else "")
+            out.append((f"Loihi 2 emulator >= {target:g}x Lava at batch {batch}, {what}",
+                        f"{worst[key]:.0f}x at the least favourable size ({worst['neurons']} neurons; Lava "
+                        f"{worst['lava_how']}){note}", verdict(worst[key] >= target)))
+    return out
+
+
 def goals() -> list[tuple[str, str, str]]:
     """(goal, measured, verdict) for every goal whose benchmark has results."""
     out = []
@@ -52,31 +90,18 @@ def goals() -> list[tuple[str, str, str]]:
         worst = min(r["input_events_per_s"] for r in ref["throughput"])
         per_size = "; ".join(f"{r['n_in']}-{r['n_hidden']}: {r['input_events_per_s']:.2g} input "
                              f"({r['synaptic_events_per_s']:.2g} synaptic) events/s" for r in ref["throughput"])
-        out.append((">= 1e6 input events/s, exact reference", per_size, "met" if worst >= 1e6 else "MISSED"))
-        grid = sorted((a for a in ref["accuracy"] if a["engine"].startswith("fixed grid")), key=lambda a: -a["dt_s"])
-        errors = [a["max_abs_error_s"] for a in grid]
-        converging = all(b <= a / 5 for a, b in zip(errors, errors[1:]))
-        out.append(("1e-9 s spike-time accuracy", "max / mean error vs finest grid (dt "
-                    f"{grid[-1]['dt_s']:.0e} s): {errors[-1]:.1e} / {grid[-1]['mean_abs_error_s']:.1e} s; "
-                    f"errors {' -> '.join(f'{e:.1e}' for e in errors)}",
-                    "consistent: first-order convergence to the reference, bounded by the grid's own error"
-                    if converging else "NOT shown: errors do not converge"))
+        out.append((">= 1e6 input events/s, exact reference", per_size, verdict(worst >= 1e6)))
+        out.append(accuracy_goal(ref))
     comp = _load("bench_compile")
     if comp:
         goal = comp["goal"]
         hit = next((r for r in comp["runs"] if r["synapses"] == goal["synapses"]), None)
         if hit:
             out.append((f"compile 1M synapses <= {goal['seconds']:g} s", f"{hit['compile_s']:.2f} s",
-                        "met" if hit["compile_s"] <= goal["seconds"] else "MISSED"))
+                        verdict(hit["compile_s"] <= goal["seconds"])))
     scal = _load("bench_loihi2_scaling")
     if scal:
-        for batch, target in sorted((int(b), g) for b, g in scal["goals"].items()):
-            runs = [r for r in scal["runs"] if r["batch"] == batch]
-            worst = min(runs, key=lambda r: r["speedup"])
-            how = sorted({r["lava_how"] for r in runs})
-            out.append((f"Loihi 2 emulator >= {target:g}x Lava at batch {batch}",
-                        f"{worst['speedup']:.0f}x at the least favourable size ({worst['neurons']} neurons; Lava "
-                        f"{', '.join(how)})", "met" if worst["speedup"] >= target else "MISSED"))
+        out += scaling_goals(scal)
     return out
 
 
@@ -118,8 +143,9 @@ def main() -> None:
         f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gib']} GiB, Python {m['python']}, numpy {m['numpy']}.",
         f"Load average at start: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} (1 / 5 / 15 min). The machine is "
         "shared with other jobs, so wall times are noisy (ratios less so: both sides of a ratio run in the same "
-        "script, back to back). Speed is never asserted in tests; correctness (bit-exact spikes) is asserted "
-        "inside the benchmarks before anything is timed.",
+        "script, back to back). Speed is never asserted in tests; inside the benchmarks, equality of the outputs "
+        "(bit-exact spikes) is checked by explicit code on every sample both sides ran, before any figure is "
+        "printed.",
         "",
         "## Goals",
         "",
