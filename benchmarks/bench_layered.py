@@ -34,7 +34,7 @@ def main() -> None:
     args = parser.parse_args()
     samples = 200 if args.quick else 1000
     graph = load_model(MODEL)
-    inputs = encoding_of(graph, str(MODEL)).encode(load("yinyang").test_x[:samples])
+    inputs = encoding_of(graph, str(MODEL)).encode(load("yinyang").test()[0][:samples])
     network = LayeredNetwork.from_graph(graph)
 
     spikes = forward(network, inputs, MAX_SPIKES)

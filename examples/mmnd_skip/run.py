@@ -62,8 +62,9 @@ def main(argv: list[str] | None = None) -> int:
         checked(snn_deploy("train", DATASET, "-o", args.model, "--seed", SEED, capture=False), "snn-deploy train")
 
     reference = json.loads(checked(snn_deploy("evaluate", args.model), "snn-deploy evaluate").stdout)
-    print(f"exact reference: train accuracy {reference['train_accuracy']:.4f}, "
-          f"test accuracy {reference['test_accuracy']:.4f} ({reference['test_samples']} samples)")
+    print(f"exact reference: train accuracy {reference['train_accuracy']:.4f}, validation accuracy "
+          f"{reference['validation_accuracy']:.4f}, test accuracy {reference['test_accuracy']:.4f} "
+          f"({reference['test_samples']} samples)")
 
     artifact = args.out / "loihi2"
     compiled = json.loads(checked(snn_deploy("compile", args.model, "--target", "loihi2", "-o", artifact, "--json"),

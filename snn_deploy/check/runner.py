@@ -36,8 +36,7 @@ def dataset_input(graph: Graph, dataset: str, split: str = "test", limit: int | 
     from snn_deploy.reference.evaluation import encoding_of
     from snn_deploy.reference.layered import events_from_times
 
-    data = load(dataset)
-    x, y = (data.test_x, data.test_y) if split == "test" else (data.train_x, data.train_y)
+    x, y = load(dataset).split(split)
     x, y = x[:limit], y[:limit]
     events = events_from_times(encoding_of(graph).encode(x))
     return CheckInput(events, y, f"dataset {dataset} ({split}, {y.size} samples)")

@@ -17,7 +17,10 @@ from snn_deploy.reference.datasets import DATASETS
 @click.option("--seed", type=int, default=0, show_default=True, help="Seed of initialisation and minibatch order.")
 @click.option("--epochs", type=click.IntRange(min=1), default=None, help="Epochs (default: the dataset's preset).")
 def train_command(dataset: str, output: str, seed: int, epochs: int | None) -> None:
-    """Train the example network for DATASET with exact spike-time gradients; print one JSON line."""
+    """Train the example network for DATASET with exact spike-time gradients; print one JSON line.
+
+    The epoch is selected on the validation split and the line reports train and validation accuracy; the
+    test split is not read (measure it once with 'snn-deploy evaluate')."""
     from tqdm import tqdm
 
     from snn_deploy.ir.io import save
@@ -28,14 +31,16 @@ def train_command(dataset: str, output: str, seed: int, epochs: int | None) -> N
     robust_epochs = 0 if config.robust is None else config.robust.epochs
     with tqdm(total=total + robust_epochs, file=sys.stderr, desc=f"train {dataset}", unit="epoch") as bar:
         def progress(epoch: int, history, network) -> None:
-            bar.set_postfix(loss=f"{history.loss[-1]:.4f}", acc=f"{history.train_accuracy[-1]:.3f}")
+            bar.set_postfix(loss=f"{history.loss[-1]:.4f}", train=f"{history.train_accuracy[-1]:.3f}",
+                            validation=f"{history.validation_accuracy[-1]:.3f}")
             bar.update(1)
 
         result = train(config, seed, epochs=total, progress=progress)
     save(result.graph, output)
     click.echo(json.dumps({
-        "dataset": dataset, "seed": seed, "epochs": total, "train_accuracy": result.train_accuracy,
-        "test_accuracy": result.test_accuracy, "seconds": round(result.seconds, 3),
+        "dataset": dataset, "seed": seed, "epochs": total, "selected_epoch": result.graph.metadata["selected_epoch"],
+        "train_accuracy": result.train_accuracy, "validation_accuracy": result.validation_accuracy,
+        "seconds": round(result.seconds, 3),
     }, sort_keys=True))
 
 
@@ -47,7 +52,8 @@ def train_command(dataset: str, output: str, seed: int, epochs: int | None) -> N
 @click.option("--engine", type=click.Choice(["reference"]), default="reference", show_default=True,
               help="Simulator: the exact event-driven reference.")
 def evaluate_command(model: str, reset_mode: str | None, dataset: str | None, engine: str) -> None:
-    """Accuracy of MODEL on a dataset: the output neuron that fires first is the class (silence, ties: wrong)."""
+    """Train, validation and test accuracy of MODEL on a dataset (one JSON line, with how each split is made):
+    the output neuron that fires first is the class (silence, ties: wrong)."""
     from snn_deploy.errors import UnsupportedError
     from snn_deploy.ir.io import load
     from snn_deploy.reference.evaluation import evaluate

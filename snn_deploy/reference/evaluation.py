@@ -11,7 +11,7 @@ import numpy as np
 
 from snn_deploy.errors import UnsupportedError
 from snn_deploy.ir.graph import Graph
-from snn_deploy.reference.datasets import LatencyEncoding, load
+from snn_deploy.reference.datasets import SPLITS, LatencyEncoding, load
 from snn_deploy.reference.decoding import accuracy
 from snn_deploy.reference.layered import LayeredNetwork, events_from_times, first_output_spikes, times_from_events
 
@@ -56,15 +56,20 @@ def encoding_of(graph: Graph, source: str = "model") -> LatencyEncoding:
 
 
 def evaluate(graph: Graph, dataset: str, source: str = "model") -> dict:
-    """Train and test accuracy of ``graph`` on ``dataset`` (names the model ``source`` in errors)."""
+    """Train, validation and test accuracy of ``graph`` on ``dataset`` (names the model ``source`` in errors),
+    with ``splits``: how each split is made (for XOR: that all three are the same 4 points).
+
+    This is the one place that reads a test split for a trained model: run it once, after every choice about
+    the model has been made on train and validation."""
     data = load(dataset)
     encoding = encoding_of(graph, source)
     units = int(np.prod(graph.nodes[graph.inputs[0]].shape)) if len(graph.inputs) == 1 else -1
     if units != encoding.units(data.features):
         raise UnsupportedError(
             f"{source}: input has {units} units, dataset '{dataset}' encodes to {encoding.units(data.features)}")
-    result = {"dataset": dataset, "engine": "reference"}
-    for split, x, y in (("train", data.train_x, data.train_y), ("test", data.test_x, data.test_y)):
+    result: dict = {"dataset": dataset, "engine": "reference", "splits": dict(data.splits)}
+    for split in SPLITS:
+        x, y = data.split(split)
         first = graph_first_spikes(graph, encoding.encode(x))
         if first.shape[1] != data.classes:
             raise UnsupportedError(f"{source}: output has {first.shape[1]} neurons, '{dataset}' has {data.classes} classes")

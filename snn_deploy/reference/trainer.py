@@ -7,7 +7,7 @@ only weights are trained). A sample is classified by the output neuron that fire
 (:mod:`snn_deploy.reference.decoding`). Gradients are the exact ones of
 :func:`snn_deploy.reference.gradients.backward` for the training forward pass, whose hidden
 neurons stop after ``max_spikes`` spikes (output neurons after their first); the accuracies stored with the
-model come from the uncapped pass. The loss is :class:`~snn_deploy.reference.losses.FirstSpikeLoss` plus
+model come from the uncapped pass (:mod:`snn_deploy.reference.evaluation`). The loss is :class:`~snn_deploy.reference.losses.FirstSpikeLoss` plus
 :class:`~snn_deploy.reference.losses.SilencePenalty` (the only gradient a silent neuron's weights receive).
 
 Weights are optimised in *normalised* units ``u = W / k`` with ``k = theta / (c * eps_max)``: ``u = 1`` is
@@ -16,21 +16,24 @@ initialisations mean the same for every time constant (with heterogeneous neuron
 nominal ``tau_mem_s`` and ``r = 1``). Adam (Kingma & Ba) with bias correction; the
 learning rate is multiplied by ``lr_decay`` after every epoch; minibatches are drawn from a seeded
 permutation, so the same seed gives the same model bit for bit. The returned model is the one of the epoch
-with the best training-set accuracy (the earliest among equals; the test set is never looked at).
+with the best validation accuracy (capped pass, the earliest among equals). The trainer reads the train and
+validation splits only (:class:`~snn_deploy.reference.datasets.Dataset`); the model's metadata names the
+split of every number it stores, and test accuracy is measured afterwards by ``snn-deploy evaluate``.
 
 Robustness to deployment (``TrainConfig.robust``, a :class:`RobustPhase`): after the main epochs, training
 continues from the selected model with a fresh Adam, and every minibatch's forward pass runs with weights
 ``W = p k (1 + sigma n)``, ``n ~ N(0, 1)`` per weight, and input spike times moved by ``U(-j, j)``, drawn
 from a stream seeded by ``[seed, 1]``; the exact gradient of that perturbed network's loss is taken with
 respect to the clean parameters (``dL/dp = dL/dW k (1 + sigma n)``), and the model returned is the robust
-epoch with the best clean training accuracy. Why: a chip runs the network on a time grid, so spike times
-move by up to a step and every post-synaptic potential is off by a fraction of a percent; Loihi 2 at
-``dt = tau_syn / 50`` cost the noise-free Yin-Yang model 5 pp of test accuracy (most of it because Lava's
-LIF resets ``v`` to 0 at the grid step after a crossing inside the step, see the yinyang preset). Training
-the whole run with the noise instead gave a worse reference model (94.6 % vs 96.6 % test).
+epoch with the best clean validation accuracy. Why: a chip runs the network on a time grid, so spike times
+move by up to a step and every post-synaptic potential is off by a fraction of a percent (and Lava's LIF
+resets ``v`` to 0 at the grid step after a crossing inside the step), which costs a noise-free model accuracy
+when deployed. The Yin-Yang preset's phase and deployment step are chosen on the validation split by
+``scripts/select_yinyang.py`` (:class:`MainPhase` lets it run several robust phases from one main phase).
 """
 from __future__ import annotations
 
+import copy
 import dataclasses
 import math
 import time
@@ -156,7 +159,8 @@ def _config(dataset: str, hidden: tuple[int, ...], epochs: int, batch_size: int,
 #: mMND skip-layer network for the spike-order task (examples/mmnd_skip): input -> h1 -> h2 -> out plus
 #: input -> h2 and h1 -> out (3 input-to-output paths); two neuron types, tau_m = 10 and 40 ms (each type is
 #: one Lava process per population on Loihi 2, and Lava's CPU simulator pays per process); a, R_m per neuron;
-#: tuned by hand on short runs (without gradient clipping the training accuracy collapsed after ~10 epochs)
+#: hyper-parameters set by hand on short runs before the dataset had a validation split (the split used was not
+#: recorded; without gradient clipping the training accuracy collapsed after ~10 epochs); epoch chosen on validation
 SPIKEORDER = TrainConfig(
     dataset="spikeorder", hidden=(32, 32), tau_syn_s=5e-3, tau_mem_s=20e-3,
     encoding=LatencyEncoding(t_max_s=40e-3, bias_time_s=0.0),
@@ -167,18 +171,16 @@ SPIKEORDER = TrainConfig(
     neurons=NeuronDraw(tau_mem_choices_s=(10e-3, 40e-3), v_leak_range=(-0.3, 0.3), r_range=(0.7, 1.4)),
 )
 
-#: architectures after Lee et al. Tables 1-3 (hidden sizes changed: XOR 16, Yin-Yang 200), tuned by hand on short runs
+#: architectures after Lee et al. Tables 1-3 (hidden sizes changed: XOR 16, Yin-Yang 200); hyper-parameters set by
+#: hand on short runs before the datasets had validation splits (the split used was not recorded); every epoch
+#: choice is made on validation
 PRESETS: dict[str, TrainConfig] = {
     "xor": _config("xor", (16,), epochs=300, batch_size=4, learning_rate=0.05,
                    init_mean=(1.0, 0.5), init_std=(0.5, 0.5)),
     "iris": _config("iris", (10,), epochs=300, batch_size=20, learning_rate=0.01,
                     init_mean=(0.2, 0.3), init_std=(0.3, 0.3), lr_decay=0.995),
-    # robust phase (test set, exact reference / Loihi 2 emulator at dt = 0.1 ms): main phase alone 96.6 / 91.5 %;
-    # robust (lr, noise, jitter) = (3e-4, 0.05, 0.2 ms) 95.5 / 94.6 %, (3e-4, 0.03, 0.1 ms) 96.5 / 93.7 %,
-    # (1e-3, 0.03, 0.1 ms) 95.1 / 94.1 %, (3e-4, 0.08, 0.3 ms) 91.6 % reference; chosen by looking at these
-    # test-set numbers (the first), so they are not an unbiased estimate. Deployed at tau_syn / 100 = 0.05 ms (the
-    # model's dt_s) the chosen model's emulated accuracy is 95.4 % (0.1 pp below the reference; 0.9 pp at 0.1 ms:
-    # Lava's LIF resets v to 0 at the step after a crossing inside it, and the error shrinks with the step)
+    # robust phase and deployment step: the decision of scripts/select_yinyang.py on the validation split
+    # (examples/models/yinyang.selection.json holds every candidate's numbers; a test checks the two agree)
     "yinyang": dataclasses.replace(
         _config("yinyang", (200,), epochs=80, batch_size=100, learning_rate=0.003,
                 init_mean=(0.4, 0.3), init_std=(0.3, 0.3), lr_decay=0.96),
@@ -190,20 +192,23 @@ PRESETS: dict[str, TrainConfig] = {
 
 @dataclass
 class History:
-    """Per epoch: mean minibatch loss, training-set accuracy after the epoch (capped pass), learning rate."""
+    """Per epoch: mean minibatch loss, train and validation accuracy after the epoch (capped pass), learning rate."""
 
     loss: list[float] = field(default_factory=list)
     train_accuracy: list[float] = field(default_factory=list)
+    validation_accuracy: list[float] = field(default_factory=list)
     learning_rate: list[float] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
 class TrainResult:
+    """The selected model and its train / validation accuracy (uncapped pass); no test number: see module."""
+
     graph: Graph
     network: LayeredNetwork
     history: History
     train_accuracy: float
-    test_accuracy: float
+    validation_accuracy: float
     seconds: float
 
 
@@ -295,10 +300,11 @@ def _grouped(weights: list[np.ndarray], projections: tuple[tuple[int, int], ...]
 class _Epochs:
     """The minibatch loop of one training phase over a dataset (shared by the main and the robust phase)."""
 
-    def __init__(self, config: TrainConfig, data: Dataset, train_times: np.ndarray, network: LayeredNetwork,
-                 rng: np.random.Generator, seed: int, history: History,
-                 progress: Callable[[int, History, LayeredNetwork], None] | None) -> None:
-        self.config, self.data, self.train_times, self.network, self.rng = config, data, train_times, network, rng
+    def __init__(self, config: TrainConfig, data: Dataset, network: LayeredNetwork, rng: np.random.Generator,
+                 seed: int, history: History, progress: Callable[[int, History, LayeredNetwork], None] | None) -> None:
+        self.config, self.data, self.network, self.rng = config, data, network, rng
+        self.train_times = config.encoding.encode(data.train_x)
+        self.validation_times = config.encoding.encode(data.validation_x)
         self.noise = np.random.default_rng([seed, 1])  # a stream of its own: noise-free phases draw as before
         self.history, self.progress = history, progress
         self.projections = config.projections()
@@ -312,7 +318,7 @@ class _Epochs:
 
     def run(self, params: list[np.ndarray], epochs: int, learning_rate: float, weight_noise: float = 0.0,
             time_jitter_s: float = 0.0) -> tuple[list[np.ndarray], int]:
-        """Adam on ``params`` for ``epochs``; the parameters (and epoch) of the best clean training accuracy."""
+        """Adam on ``params`` for ``epochs``; the parameters (and epoch) of the best clean validation accuracy."""
         config, data, n_train = self.config, self.data, self.train_times.shape[0]
         optimizer = _Adam(params)
         best_accuracy, best_epoch, best_params = -1.0, -1, [p.copy() for p in params]
@@ -340,11 +346,14 @@ class _Epochs:
                 optimizer.step(params, _clipped(grads, config.max_grad_norm), learning_rate)
                 losses.append(loss * batch.size)
             network = self.network.with_weights(self.weights(params))
-            epoch_accuracy = accuracy(first_output_spikes(network, self.train_times, self.caps)[0], data.train_y)
-            if epoch_accuracy > best_accuracy:
-                best_accuracy, best_epoch, best_params = epoch_accuracy, epoch, [p.copy() for p in params]
+            train_accuracy = accuracy(first_output_spikes(network, self.train_times, self.caps)[0], data.train_y)
+            validation_accuracy = accuracy(first_output_spikes(network, self.validation_times, self.caps)[0],
+                                           data.validation_y)
+            if validation_accuracy > best_accuracy:
+                best_accuracy, best_epoch, best_params = validation_accuracy, epoch, [p.copy() for p in params]
             self.history.loss.append(float(np.sum(losses) / n_train))
-            self.history.train_accuracy.append(epoch_accuracy)
+            self.history.train_accuracy.append(train_accuracy)
+            self.history.validation_accuracy.append(validation_accuracy)
             self.history.learning_rate.append(learning_rate)
             learning_rate *= config.lr_decay
             if self.progress is not None:
@@ -352,17 +361,66 @@ class _Epochs:
         return best_params, best_epoch
 
 
-def train(config: TrainConfig, seed: int, epochs: int | None = None,
-          progress: Callable[[int, History, LayeredNetwork], None] | None = None,
-          dataset: Dataset | None = None) -> TrainResult:
-    """Train ``config`` from ``seed`` (then its robust phase, if any); ``progress(epoch, history, network)`` is
-    called after every epoch of both phases."""
+#: how the trainer picks the returned epoch (stored in the model's metadata)
+SELECTION_RULE = "the epoch with the best validation accuracy (training forward pass), the earliest among equals"
+
+
+@dataclass
+class MainPhase:
+    """A run after its main epochs (:func:`main_phase`); :meth:`finish` adds a robust phase (or none) and builds
+    the model. ``finish`` works on copies of the random streams and the history, so several phases can be
+    finished from one main phase, each giving the model that :func:`train` gives for that phase."""
+
+    config: TrainConfig
+    seed: int
+    epochs: int
+    data: Dataset
+    loop: _Epochs
+    params: list[np.ndarray]
+    best_epoch: int
+    neurons: list[dict[str, np.ndarray]] | None
+    seconds: float
+
+    def finish(self, robust: RobustPhase | None, deploy_dt_s: float | None = None,
+               progress: Callable[[int, History, LayeredNetwork], None] | None = None) -> TrainResult:
+        """The model after ``robust`` (None: the main phase's selected model), measured on train and validation,
+        its metadata naming ``deploy_dt_s`` (:attr:`TrainConfig.deploy_dt_s`)."""
+        start = time.perf_counter()
+        config = dataclasses.replace(self.config, robust=robust, deploy_dt_s=deploy_dt_s)
+        loop = copy.copy(self.loop)
+        loop.config, loop.progress = config, progress or self.loop.progress
+        loop.rng, loop.noise, loop.history = copy.deepcopy((self.loop.rng, self.loop.noise, self.loop.history))
+        params, best_epoch = [p.copy() for p in self.params], self.best_epoch
+        if robust is not None:
+            params, robust_epoch = loop.run(params, robust.epochs, robust.learning_rate, robust.weight_noise,
+                                            robust.time_jitter_s)
+            best_epoch = self.epochs + robust_epoch
+        network = loop.network.with_weights(loop.weights(params))
+        train_accuracy = accuracy(layered_first_spikes(network, loop.train_times), self.data.train_y)
+        validation_accuracy = accuracy(layered_first_spikes(network, loop.validation_times), self.data.validation_y)
+        metadata = {
+            "dataset": config.dataset, "seed": int(self.seed), "epochs": self.epochs,
+            "selected_epoch": best_epoch + 1, "selection": SELECTION_RULE, "splits": dict(self.data.splits),
+            "encoding": config.encoding.as_metadata(), "hyperparameters": config.as_metadata(),
+            "train_accuracy": train_accuracy, "validation_accuracy": validation_accuracy,
+            "trainer": "snn_deploy.reference.trainer",
+        }
+        if config.deploy_dt_s is not None:
+            metadata["dt_s"] = config.deploy_dt_s
+        graph = build_graph(config, loop.train_times.shape[1], [p * loop.scale for p in params], metadata,
+                            self.neurons)
+        return TrainResult(graph, network, loop.history, train_accuracy, validation_accuracy,
+                           self.seconds + time.perf_counter() - start)
+
+
+def main_phase(config: TrainConfig, seed: int, epochs: int | None = None,
+               progress: Callable[[int, History, LayeredNetwork], None] | None = None,
+               dataset: Dataset | None = None) -> MainPhase:
+    """Initialise ``config`` from ``seed`` and run its main epochs (``epochs`` overrides the config's)."""
     start = time.perf_counter()
     epochs = config.epochs if epochs is None else int(epochs)
     data = load(config.dataset) if dataset is None else dataset
-    train_times = config.encoding.encode(data.train_x)
-    test_times = config.encoding.encode(data.test_x)
-    sizes = [train_times.shape[1], *config.hidden, data.classes]
+    sizes = [config.encoding.units(data.features), *config.hidden, data.classes]
     projections = config.projections()
     if len(config.init_mean) != len(projections) or len(config.init_std) != len(projections):
         raise UnsupportedError(f"train {config.dataset}: init_mean and init_std need one value per projection "
@@ -373,24 +431,15 @@ def train(config: TrainConfig, seed: int, epochs: int | None = None,
               for (source, target), mean, std in zip(projections, config.init_mean, config.init_std)]
     neurons = None if config.neurons is None else [config.neurons.draw(rng, size) for size in sizes[1:]]
     template = build_graph(config, sizes[0], [p * scale for p in params], {}, neurons)
-    history = History()
-    loop = _Epochs(config, data, train_times, LayeredNetwork.from_graph(template), rng, seed, history, progress)
+    loop = _Epochs(config, data, LayeredNetwork.from_graph(template), rng, seed, History(), progress)
     params, best_epoch = loop.run(params, epochs, config.learning_rate)
-    if config.robust is not None:
-        robust = config.robust
-        params, robust_epoch = loop.run(params, robust.epochs, robust.learning_rate, robust.weight_noise,
-                                        robust.time_jitter_s)
-        best_epoch = epochs + robust_epoch
-    network = loop.network.with_weights(loop.weights(params))
-    train_accuracy = accuracy(layered_first_spikes(network, train_times), data.train_y)
-    test_accuracy = accuracy(layered_first_spikes(network, test_times), data.test_y)
-    seconds = time.perf_counter() - start
-    metadata = {
-        "dataset": config.dataset, "seed": int(seed), "epochs": epochs, "selected_epoch": best_epoch + 1,
-        "encoding": config.encoding.as_metadata(), "hyperparameters": config.as_metadata(),
-        "train_accuracy": train_accuracy, "test_accuracy": test_accuracy, "trainer": "snn_deploy.reference.trainer",
-    }
-    if config.deploy_dt_s is not None:
-        metadata["dt_s"] = config.deploy_dt_s
-    graph = build_graph(config, sizes[0], [p * scale for p in params], metadata, neurons)
-    return TrainResult(graph, network, history, train_accuracy, test_accuracy, seconds)
+    return MainPhase(config, int(seed), epochs, data, loop, params, best_epoch, neurons,
+                     time.perf_counter() - start)
+
+
+def train(config: TrainConfig, seed: int, epochs: int | None = None,
+          progress: Callable[[int, History, LayeredNetwork], None] | None = None,
+          dataset: Dataset | None = None) -> TrainResult:
+    """Train ``config`` from ``seed`` (then its robust phase, if any); ``progress(epoch, history, network)`` is
+    called after every epoch of both phases."""
+    return main_phase(config, seed, epochs, progress, dataset).finish(config.robust, config.deploy_dt_s)

@@ -21,11 +21,12 @@ CONFIG = dataclasses.replace(PRESETS["spikeorder"], hidden=(6, 5), batch_size=20
 
 def test_spikeorder_is_deterministic_and_follows_its_rule() -> None:
     data, again = load("spikeorder"), load("spikeorder")
-    assert data.train_x.shape == (2000, 4) and data.test_x.shape == (500, 4) and data.classes == 4
-    for a, b in ((data.train_x, again.train_x), (data.test_x, again.test_x), (data.test_y, again.test_y)):
+    (test_x, test_y), (again_x, again_y) = data.test(), again.test()
+    assert data.train_x.shape == (2000, 4) and test_x.shape == (500, 4) and data.classes == 4
+    for a, b in ((data.train_x, again.train_x), (test_x, again_x), (test_y, again_y)):
         np.testing.assert_array_equal(a, b)
-    assert not np.array_equal(data.train_x[:500], data.test_x)  # different seeds per split
-    for x, y in ((data.train_x, data.train_y), (data.test_x, data.test_y)):
+    assert not np.array_equal(data.train_x[:500], test_x)  # different seeds per split
+    for x, y in ((data.train_x, data.train_y), (data.validation_x, data.validation_y), (test_x, test_y)):
         times = 1.0 - x  # latency coding: feature f fires at t_max (1 - f)
         slots = np.floor(times * SPIKEORDER_CHANNELS).astype(int)
         for row in slots:  # every channel fires once, each in its own slot (the jitter keeps spikes in their slot)
@@ -76,7 +77,7 @@ def test_mmnd_training_is_deterministic(mmnd) -> None:
 def test_layered_pass_of_mmnd_equals_general_simulator(mmnd) -> None:
     """The training engine's first output spikes are those of the event-driven simulator on the same graph."""
     data = load("spikeorder")
-    inputs = CONFIG.encoding.encode(data.test_x[:40])
+    inputs = CONFIG.encoding.encode(data.validation_x[:40])
     ours = first_output_spikes(LayeredNetwork.from_graph(mmnd.graph), inputs, 64)[0]
     spikes = simulate(mmnd.graph, events_from_times(inputs), record="outputs")["lif3"]
     times = times_from_events(spikes)
