@@ -29,21 +29,55 @@ from snn_deploy.quantize.loihi2.deployment import Deployment, LifGroup, Synapse
 from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec
 from snn_deploy.quantize.reachability import Alive, SilentPopulation, least_fixed_point
 
-def _effective(synapse: Synapse, spec: Loihi2Spec) -> np.ndarray:
-    return spec.effective_weights(synapse.weight, spec.sign_mode(synapse.weight), synapse.num_weight_bits)
+#: rows of a weight matrix are summed in blocks of about this many entries (no full-size temporaries)
+_BLOCK_ENTRIES = 1 << 20
 
 
-def _input_bounds(synapses: list[Synapse], alive: Alive, size: int, spec: Loihi2Spec) -> tuple[np.ndarray, np.ndarray]:
+class SynapseSums:
+    """Per synapse the positive and the negative row sums of Lava's effective weights (clipped and truncated,
+    :meth:`Loihi2Spec.effective_weights`) over the sources that may spike; with every source spiking (the usual
+    case) they are computed once per synapse."""
+
+    def __init__(self, spec: Loihi2Spec = LOIHI2) -> None:
+        self.spec = spec
+        self._all_spiking: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def __call__(self, synapse: Synapse, spiking: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        if not spiking.any():
+            zero = np.zeros(synapse.weight.shape[0], np.int64)
+            return zero, zero
+        if not spiking.all():
+            return self._row_sums(synapse, spiking)
+        if id(synapse) not in self._all_spiking:
+            self._all_spiking[id(synapse)] = self._row_sums(synapse, None)
+        return self._all_spiking[id(synapse)]
+
+    def _row_sums(self, synapse: Synapse, spiking: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        weight = synapse.weight
+        mode = self.spec.sign_mode(weight)
+        positive = np.zeros(weight.shape[0], np.int64)
+        negative = np.zeros(weight.shape[0], np.int64)
+        rows = max(1, _BLOCK_ENTRIES // max(1, weight.shape[1]))
+        for start in range(0, weight.shape[0], rows):
+            block = self.spec.effective_weights(weight[start:start + rows], mode, synapse.num_weight_bits)
+            if spiking is not None:
+                block = block[:, spiking]
+            positive[start:start + rows] = np.where(block > 0, block, 0).sum(axis=1)
+            negative[start:start + rows] = np.where(block < 0, block, 0).sum(axis=1)
+        return positive, negative
+
+
+def _input_bounds(synapses: list[Synapse], alive: Alive, size: int, sums: SynapseSums
+                  ) -> tuple[np.ndarray, np.ndarray]:
     """Per neuron the largest and smallest ``a`` of one step when the ``alive`` sources all spike."""
+    spec = sums.spec
     high = np.zeros(size, np.int64)
     low = np.zeros(size, np.int64)
     for synapse in synapses:
-        weight = _effective(synapse, spec)
-        mask = alive[synapse.source].astype(np.int64)
-        high += spec.shift_by_exp(np.maximum(weight, 0) @ mask, synapse.weight_exp)
-        negative = spec.shift_by_exp(np.minimum(weight, 0) @ mask, synapse.weight_exp)
+        positive, negative = sums(synapse, alive[synapse.source])
+        high += spec.shift_by_exp(positive, synapse.weight_exp)
         bins = 1 if synapse.delay is None else int(np.unique(synapse.delay).size)
-        low += negative - (bins if synapse.weight_exp < 0 else 0)
+        low += spec.shift_by_exp(negative, synapse.weight_exp) - (bins if synapse.weight_exp < 0 else 0)
     return high, low
 
 
@@ -57,10 +91,12 @@ def least_fixed_point_of_decay(drive: np.ndarray, decay_plus_offset: int, spec: 
     return np.where(drive > 0, (drive - 1) * spec.decay_unity // decay_plus_offset + 1, 0).astype(np.float64)
 
 
-def v_bound(group: LifGroup, synapses: list[Synapse], alive: Alive, spec: Loihi2Spec = LOIHI2
+def v_bound(group: LifGroup, synapses: list[Synapse], alive: Alive, sums: SynapseSums | None = None
             ) -> dict[str, np.ndarray]:
     """Per neuron of ``group``: ``A`` (``a_max``), ``U`` (``u_max``), ``b`` (``bias``), ``V`` (``v_max``)."""
-    a_max, a_min = _input_bounds(synapses, alive, group.size, spec)
+    sums = SynapseSums() if sums is None else sums
+    spec = sums.spec
+    a_max, a_min = _input_bounds(synapses, alive, group.size, sums)
     cap = np.int64(1) << (spec.channel_bits - 1)  # beyond this, u wraps whatever the decay
     decay_u = group.du + spec.du_offset
     u_max = least_fixed_point_of_decay(np.minimum(a_max, cap) << spec.act_shift, decay_u, spec)
@@ -86,25 +122,28 @@ def _incoming(deployment: Deployment) -> dict[str, list[Synapse]]:
     return incoming
 
 
-def _may_fire(deployment: Deployment, incoming: dict[str, list[Synapse]], spec: Loihi2Spec):
+def _may_fire(deployment: Deployment, incoming: dict[str, list[Synapse]], sums: SynapseSums):
+    """One sweep over the groups in order, each seeing the sweep's updates of those before it (so a
+    feed-forward network settles in one sweep plus one that confirms it)."""
     def may_fire(alive: Alive) -> Alive:
-        grown: Alive = {}
+        current = dict(alive)
         for group in deployment.groups:
             if group.coupling is not None:
-                grown[group.name] = np.ones(group.size, bool)
-                continue
-            bound = v_bound(group, incoming[group.name], alive, spec)
-            grown[group.name] = bound["v_max"] > _threshold(group, spec)
-        return grown
+                fires = np.ones(group.size, bool)
+            else:
+                fires = v_bound(group, incoming[group.name], current, sums)["v_max"] > _threshold(group, sums.spec)
+            current[group.name] = current[group.name] | fires
+        return {group.name: current[group.name] for group in deployment.groups}
 
     return may_fire
 
 
-def _reason(group: LifGroup, synapses: list[Synapse], alive: Alive, spec: Loihi2Spec) -> str:
+def _reason(group: LifGroup, synapses: list[Synapse], alive: Alive, sums: SynapseSums) -> str:
     """Why no neuron of ``group`` can fire (given the fixed point ``alive``)."""
-    bound = v_bound(group, synapses, alive, spec)
+    spec = sums.spec
+    bound = v_bound(group, synapses, alive, sums)
     everyone = {name: np.ones_like(mask) for name, mask in alive.items()}
-    excitable = v_bound(group, synapses, everyone, spec)["a_max"] > 0
+    excitable = v_bound(group, synapses, everyone, sums)["a_max"] > 0
     positive_bias = bool(np.any(bound["bias"] > 0))
     threshold = _threshold(group, spec)
     if not synapses and not positive_bias:
@@ -124,15 +163,16 @@ def _reason(group: LifGroup, synapses: list[Synapse], alive: Alive, spec: Loihi2
 def silent_populations(deployment: Deployment, spec: Loihi2Spec = LOIHI2) -> list[SilentPopulation]:
     """The populations of ``deployment`` that can never spike on any input, each with its reason."""
     incoming = _incoming(deployment)
+    sums = SynapseSums(spec)
     initial: Alive = {deployment.input_name: np.ones(deployment.input_units, bool)}
     initial.update({g.name: np.zeros(g.size, bool) for g in deployment.groups})
-    alive = least_fixed_point(initial, _may_fire(deployment, incoming, spec))
+    alive = least_fixed_point(initial, _may_fire(deployment, incoming, sums))
     silent: list[SilentPopulation] = []
     for population, size in deployment.populations.items():
         groups = [g for g in deployment.groups if g.population == population]
         if any(np.any(alive[g.name]) for g in groups):
             continue
-        reasons = [(g.name, _reason(g, incoming[g.name], alive, spec)) for g in groups]
+        reasons = [(g.name, _reason(g, incoming[g.name], alive, sums)) for g in groups]
         reason = reasons[0][1] if len(reasons) == 1 else "; ".join(f"group {n}: {r}" for n, r in reasons)
         silent.append(SilentPopulation(population, int(size), reason))
     return silent
