@@ -2,6 +2,7 @@
 splitting, latency padding, unsupported nodes, and integer dynamics that follow the continuous equations."""
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -13,6 +14,7 @@ from hypothesis.extra.numpy import arrays
 from snn_deploy.emulate.loihi2 import emulate
 from snn_deploy.errors import UnsupportedError
 from snn_deploy.ir import IF, LI, LIF, CoupledLIF, CubaLIF, Dense, Graph, Input, Output
+from snn_deploy.quantize.loihi2.deployment import Deployment
 from snn_deploy.quantize.loihi2.quantizer import quantize, weight_mantissas
 from snn_deploy.quantize.loihi2.spec import LOIHI2, ResetRule, SignMode
 
@@ -168,6 +170,23 @@ def test_v_reset_folds_into_shifted_coordinates_with_the_analytic_periods():
     # v resets at the step that crosses, so every period is the analytic one rounded up (v_reset = 0 gives 7)
     assert intervals.size > 20 and set(intervals.tolist()) == {math.ceil(10 * math.log(2.5))}
     assert deployment.report["populations"]["pop"]["v_reset_shifted"]
+
+
+def test_reset_rule_and_v_init_survive_the_weights_npz_round_trip():
+    nodes = {"in": Input((2,)), "a": Dense(np.ones((2, 2)) * 0.3), "p1": _cuba(2, reset_mode="subtract"),
+             "b": Dense(np.ones((3, 2)) * 0.3), "p2": _cuba(3, v_reset=[-0.5, 0.0, 0.25]), "out": Output((3,))}
+    edges = (("in", "a"), ("a", "p1"), ("p1", "b"), ("b", "p2"), ("p2", "out"))
+    deployment = quantize(Graph(nodes=nodes, edges=edges, metadata={"dt_s": DT_S}))
+    again = Deployment.from_arrays(deployment.to_arrays())
+    assert [(g.reset, g.v_init is None) for g in again.groups] == [(ResetRule.SUBTRACT, True), (ResetRule.ZERO, False)]
+    assert np.array_equal(again.group("p2").v_init, deployment.group("p2").v_init)
+    assert again.group("p2").v_init[1] == 0 and again.group("p2").v_init[0] > 0 > again.group("p2").v_init[2]
+    old = deployment.to_arrays()  # an artifact written before resets were stored: reset to 0 from v = 0
+    structure = json.loads(str(old["structure"]))
+    for group in structure["groups"]:
+        del group["reset"], group["v_init"]
+    legacy = Deployment.from_arrays({**old, "structure": np.array(json.dumps(structure))})
+    assert all(g.reset is ResetRule.ZERO and g.v_init is None for g in legacy.groups)
 
 
 def test_inputs_of_many_thresholds_per_spike_are_noted():
