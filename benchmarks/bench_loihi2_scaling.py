@@ -44,8 +44,9 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import best_of, markdown_table, require_equal, verdict, write_results  # noqa: E402
-from loihi2_timing import EXTRAPOLATION, LavaTiming, extrapolated_wall_s, run_emulator_cold, run_lava_timed  # noqa: E402
+from common import best_of, markdown_table, require_equal, times, verdict, write_results  # noqa: E402
+from loihi2_timing import (EXTRAPOLATION, LavaTiming, extrapolated_wall_s, run_emulator_cold,  # noqa: E402
+                           run_lava_timed)
 
 from snn_deploy.backends.lava.artifact import write_artifact  # noqa: E402
 from snn_deploy.emulate.loihi2 import emulate  # noqa: E402
@@ -102,7 +103,8 @@ def size_rows(layers: int, width: int, steps: int, emu: dict, cold: dict, lava: 
                     "batch": batch, "steps": steps, "last_layer_rate": rate, "emulator_s": emu[batch],
                     "emulator_process_s": cold[batch], "lava_process_s": lava_wall_s, "lava_how": how,
                     "lava_startup_s": timing.startup_s, "lava_build_compile_s": timing.build_s + timing.compile_s,
-                    "lava_sample_s": sample_s, "lava_steady_s": steady_s, "lava_timing": timing.to_dict(),
+                    "lava_sample_s": sample_s, "lava_step_s": sample_s / steps, "lava_steady_s": steady_s,
+                    "lava_timing": timing.to_dict(),
                     "speedup_end_to_end": lava_wall_s / cold[batch], "speedup_steady": steady_s / emu[batch]})
     return out
 
@@ -111,7 +113,7 @@ def table(results: list[dict]) -> str:
     rows = [[f"{r['layers']}x{r['width']}", r["neurons"], f"{r['synapses']:,}", r["batch"], r["steps"],
              f"{r['last_layer_rate']:.3f}", r["emulator_s"], r["emulator_process_s"], r["lava_process_s"],
              r["lava_startup_s"], r["lava_build_compile_s"], r["lava_sample_s"], r["lava_steady_s"],
-             f"{r['speedup_end_to_end']:.0f}x", f"{r['speedup_steady']:.0f}x", r["lava_how"]] for r in results]
+             times(r["speedup_end_to_end"]), times(r["speedup_steady"]), r["lava_how"]] for r in results]
     return markdown_table(["network", "neurons", "synapses", "batch", "steps", "last-layer rate", "emulator warm s",
                            "emulator process s", "Lava process s", "Lava start-up s", "Lava build + compile s",
                            "Lava s / sample (steady)", "Lava steady s", "end to end", "steady state",
@@ -120,8 +122,8 @@ def table(results: list[dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="the two smallest networks, 50 steps")
-    parser.add_argument("--steps", type=int, help="time steps (default 50 quick, 1000 full)")
+    parser.add_argument("--quick", action="store_true", help="the two smallest networks, 100 steps")
+    parser.add_argument("--steps", type=int, help="time steps (default 100 quick, 1000 full)")
     parser.add_argument("--probe", type=int, default=4, help="samples of the Lava process an extrapolation uses")
     parser.add_argument("--lava-budget-s", type=float,
                         help="extrapolate Lava's batch 64 when its predicted time exceeds this (default: never in "
@@ -130,7 +132,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.probe < 2:
         parser.error("--probe needs at least 2 samples (the steady state is samples 2..P)")
-    steps = args.steps or (50 if args.quick else 1000)
+    steps = args.steps or (100 if args.quick else 1000)
     budget = args.lava_budget_s if args.lava_budget_s is not None else (20.0 if args.quick else None)
     sizes = SIZES[:2] if args.quick else SIZES
     if args.size:
@@ -172,7 +174,7 @@ def main() -> None:
     for batch, goal in GOALS.items():
         for key, what in (("speedup_end_to_end", "end to end"), ("speedup_steady", "steady state")):
             worst = min(results, key=lambda r: r[key] if r["batch"] == batch else float("inf"))
-            print(f"\ngoal: >= {goal:g}x at batch {batch} ({what}): smallest {worst[key]:.0f}x at "
+            print(f"\ngoal: >= {goal:g}x at batch {batch} ({what}): smallest {times(worst[key])} at "
                   f"{worst['layers']}x{worst['width']}, Lava {worst['lava_how']} ({verdict(worst[key] >= goal)})")
     path = write_results("bench_loihi2_scaling", {"runs": results, "quick": args.quick, "goals": GOALS,
                                                   "extrapolation": EXTRAPOLATION})

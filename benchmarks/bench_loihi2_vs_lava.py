@@ -21,8 +21,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import best_of, markdown_table, require_equal, write_results  # noqa: E402
-from loihi2_timing import run_emulator_cold, run_lava_timed  # noqa: E402
+from common import best_of, markdown_table, require_equal, times, write_results  # noqa: E402
+from loihi2_timing import LavaTiming, run_emulator_cold, run_lava_timed  # noqa: E402
 
 from snn_deploy.backends.lava.artifact import write_artifact  # noqa: E402
 from snn_deploy.emulate.loihi2 import emulate  # noqa: E402
@@ -46,10 +46,21 @@ def mlp(rng: np.random.Generator) -> Graph:
     return Graph(nodes=nodes, edges=tuple(edges), metadata={"dt_s": 1e-3})
 
 
+def result(batch: int, steps: int, rate: float, t_emu: float, t_cold: float, timing: LavaTiming,
+           largest_sample_s: float) -> dict:
+    """One batch's figures; a one-sample Lava process takes the largest batch's steady-state sample time."""
+    sample_s = timing.sample_s if timing.sample_s is not None else largest_sample_s
+    return {"batch": batch, "steps": steps, "spike_rate": rate, "emulator_s": t_emu, "emulator_process_s": t_cold,
+            "lava_process_s": timing.wall_s, "lava_startup_s": timing.startup_s,
+            "lava_build_compile_s": timing.build_s + timing.compile_s, "lava_sample_s": sample_s,
+            "lava_step_s": sample_s / steps, "lava_steady_s": batch * sample_s, "lava_timing": timing.to_dict(),
+            "speedup_end_to_end": timing.wall_s / t_cold, "speedup_steady": batch * sample_s / t_emu}
+
+
 def table(results: list[dict]) -> str:
     rows = [[r["batch"], r["steps"], f"{r['spike_rate']:.3f}", r["emulator_s"], r["emulator_process_s"],
              r["lava_process_s"], r["lava_startup_s"], r["lava_build_compile_s"], r["lava_sample_s"],
-             r["lava_steady_s"], f"{r['speedup_end_to_end']:.0f}x", f"{r['speedup_steady']:.0f}x"] for r in results]
+             r["lava_steady_s"], times(r["speedup_end_to_end"]), times(r["speedup_steady"])] for r in results]
     return markdown_table(["batch", "steps", "mean rate", "emulator warm s", "emulator process s", "Lava process s",
                            "Lava start-up s", "Lava build + compile s", "Lava s / sample (steady)", "Lava steady s",
                            "end to end", "steady state"], rows)
@@ -78,14 +89,7 @@ def main() -> None:
                 require_equal(f"batch {batch} {pop}: Lava vs emulator", lava[pop], emulated.spikes[pop])
             rate = float(np.mean([emulated.spikes[p].mean() for p in populations]))
             measured.append((batch, steps, rate, t_emu, t_cold, timing))
-    sample_s = measured[-1][5].sample_s  # the largest batch's steady state
-    results = [{"batch": batch, "steps": steps, "spike_rate": rate, "emulator_s": t_emu, "emulator_process_s": t_cold,
-                "lava_process_s": timing.wall_s, "lava_startup_s": timing.startup_s,
-                "lava_build_compile_s": timing.build_s + timing.compile_s,
-                "lava_sample_s": timing.sample_s or sample_s, "lava_steady_s": batch * (timing.sample_s or sample_s),
-                "lava_timing": timing.to_dict(), "speedup_end_to_end": timing.wall_s / t_cold,
-                "speedup_steady": batch * (timing.sample_s or sample_s) / t_emu}
-               for batch, steps, rate, t_emu, t_cold, timing in measured]
+    results = [result(*run, measured[-1][5].sample_s) for run in measured]
     print(f"emulator vs Lava fixed_pt (every population's spikes checked equal first; all Lava times measured), "
           f"MLP {'-'.join(map(str, SIZES))}, input density 0.05")
     print(table(results))

@@ -48,6 +48,11 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "MISSED"
 
 
+def times(ratio: float) -> str:
+    """A speed ratio as text: ``0.83x``, ``6.1x``, ``321x``."""
+    return f"{ratio:.2g}x" if ratio < 10 else f"{ratio:.0f}x"
+
+
 def machine() -> dict[str, Any]:
     """CPU model, core count, memory, Python and numpy versions."""
     cpu = platform.processor() or "unknown"

@@ -5,7 +5,7 @@
 Runs in the Lava interpreter (Python 3.10, lava-nc 0.10) and imports nothing from snn-deploy. ``JOB.json`` is
 one job as ``network.py --jobs`` takes it (``weights``, ``input``, ``output``, ``record``, ``record_state``);
 the job runs through the artifact's own ``run_job``, unchanged. The phases are timed by wrapping Lava's
-``AbstractProcess.create_runtime``, ``run`` and ``stop`` in this process (the artifact's code is not touched):
+``AbstractProcess.create_runtime`` and ``run`` in this process (the artifact's code is not touched):
 
 * ``import_s``: importing ``network.py`` (and with it Lava);
 * ``build_s``: ``run_job`` start to the first ``create_runtime`` (reading weights, building the process graph);
@@ -51,7 +51,7 @@ def main(network_py: str, job_path: str, timing_path: str) -> int:
 
     log: list = []
     origin = [0.0]
-    for name in ("create_runtime", "run", "stop"):
+    for name in ("create_runtime", "run"):
         _timed(AbstractProcess, name, log, origin)
     job = json.loads(Path(job_path).read_text())
     origin[0] = time.perf_counter()

@@ -5,8 +5,9 @@ spikes (one sample, Poisson on a ``PEER_LATTICE_S`` lattice so that brian2's gri
 t = 0); each peer runs in its own process of the benchmark environment (``.venv-bench``, ``make bench-env``;
 ``$SNN_DEPLOY_BENCH_PYTHON`` overrides). Reported: spike-time error of each pair, over neurons with equal
 spike counts, and throughput: input events per second of the simulation call, network construction
-excluded on every side (NEST: ``Simulate``; brian2: ``Network.run``, its code generation included; the
-reference: its event loop on one thread, best of 2, the graph lowered once before).
+excluded on every side (NEST: ``Simulate``; brian2: ``Network.run`` after a one-step warm-up that generates
+and compiles its code; the reference: its event loop on one thread, best of 2, the graph lowered once
+before). brian2 runs its ``numpy`` target in ``--quick`` (no C compiler needed) and ``cython`` in the full run.
 
 **Clean spikes.** NEST's precise neurons need ``t_ref >= h``: after a spike NEST clamps V for h while the IR
 has no refractory time, so a neuron's later spikes differ by O(h) (the rows at two h show it). Spikes
@@ -49,11 +50,15 @@ def peer_inputs(n_in: int, rate_hz: float, t_end_s: float, rng: np.random.Genera
 
 def run_peer(python: Path, peer: str, resolution_s: float, weights: list[np.ndarray], events: SpikeEvents,
              t_end_s: float, neuron: dict) -> dict:
-    """Run ``peer`` (``nest`` or ``brian2``) in its own process; its spikes per population and its timings."""
+    """Run ``peer`` in its own process; its spikes per population and its timings.
+
+    ``peer``: ``nest``, or ``brian2:TARGET`` (TARGET = brian2's code-generation target, ``numpy`` or ``cython``).
+    """
+    peer, _, target = peer.partition(":")
     with tempfile.TemporaryDirectory(prefix="bench-peer-") as scratch:
         scratch_dir = Path(scratch)
         np.savez(scratch_dir / "in.npz", w0=weights[0], w1=weights[1], in_unit=events.unit, in_time_s=events.time_s,
-                 t_end_s=t_end_s, resolution_s=resolution_s, **neuron)
+                 t_end_s=t_end_s, resolution_s=resolution_s, brian2_target=target or "numpy", **neuron)
         command = [str(python), str(REPO / "benchmarks" / "peer_snn.py"), peer, str(scratch_dir / "in.npz"),
                    str(scratch_dir / "out.npz")]
         start = time.perf_counter()

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import RESULTS, machine, verdict  # noqa: E402
+from common import RESULTS, machine, times, verdict  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = ("bench_reference", "bench_compile", "bench_bandwidth", "bench_loihi2_scaling", "bench_loihi2_vs_lava",
@@ -58,7 +58,7 @@ def accuracy_goal(ref: dict) -> tuple[str, str, str]:
     worst = max(r["clean_max_abs_error_s"] for r in nest)
     compared = min(r["clean_spikes_compared"] for r in nest)
     steps = ", ".join(f"{r['resolution_s']:.0e}" for r in nest)
-    text = (f"max |reference - NEST| over {compared} clean spikes: {worst:.1e} s (NEST h "
+    text = (f"largest reference vs NEST difference over {compared} clean spikes: {worst:.1e} s (NEST h "
             f"{steps} s; all spikes: max "
             f"{max(r['max_abs_error_s'] for r in nest):.1e} s, from NEST's t_ref = h); {grid_text}")
     return goal, text, verdict(compared > 0 and worst <= 1e-9)
@@ -77,7 +77,7 @@ def scaling_goals(scal: dict) -> list[tuple[str, str, str]]:
             note = (f"; Lava batch {batch} measured at {len(measured)} of {len(sizes)} sizes"
                     f" ({', '.join(measured) or 'none'})" if batch > 1 else "")
             out.append((f"Loihi 2 emulator >= {target:g}x Lava at batch {batch}, {what}",
-                        f"{worst[key]:.0f}x at the least favourable size ({worst['neurons']} neurons; Lava "
+                        f"{times(worst[key])} at the least favourable size ({worst['neurons']} neurons; Lava "
                         f"{worst['lava_how']}){note}", verdict(worst[key] >= target)))
     return out
 
