@@ -14,11 +14,14 @@ from snn_deploy.backends import CompileOptions, TARGETS, backend_for_target, rea
 from snn_deploy.check.activity import silent_reasons
 from snn_deploy.check.dynamics import nearby_time_steps
 from snn_deploy.check.equivalence import CheckResult, Tolerances, compare, compare_dynamics
+from snn_deploy.check.tolerance import derived_tolerances
 from snn_deploy.errors import UnsupportedError
 from snn_deploy.ir.graph import Graph
 from snn_deploy.spikes import SpikeEvents
 
 Progress = Callable[[str], None]
+#: pass criteria, or the rule that makes them from the graph and the deployed step (snn_deploy.check.tolerance)
+ToleranceRule = Tolerances | Callable[[Graph, float], Tolerances]
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,8 @@ class CheckInput:
     events: SpikeEvents
     labels: np.ndarray | None
     description: str
+    #: the inputs' length, when they have one (random trains): the reference is compared up to it
+    t_end_s: float | None = None
 
 
 def dataset_input(graph: Graph, dataset: str, split: str = "test", limit: int | None = None) -> CheckInput:
@@ -48,7 +53,7 @@ def random_input(units: int, samples: int, seed: int, duration_s: float, rate_hz
 
     events = poisson_encode(np.full((samples, units), float(rate_hz)), duration_s, seed)
     return CheckInput(events, None, f"{samples} random Poisson samples at {rate_hz:g} Hz for {duration_s:g} s, "
-                                    f"seed {seed}")
+                                    f"seed {seed}", t_end_s=float(duration_s))
 
 
 @dataclass(frozen=True)
@@ -105,10 +110,16 @@ def suggest_dt(graph: Graph, target: str, dt_s: float, octaves: int = 6) -> str 
 
 
 def run_check(graph: Graph, model_path: str, *, target: str, engine: str | None, check_input: CheckInput,
-              tolerances: Tolerances, artifact_dir: str | None = None, dt_s: float | None = None,
+              tolerances: ToleranceRule = derived_tolerances, artifact_dir: str | None = None,
+              dt_s: float | None = None,
               steps: int | None = None, record_state: bool = False,
               progress: Progress = lambda message: None) -> CheckRun:
-    """Run every side of the check on ``check_input`` and compare them (``record_state``: keep u/v traces)."""
+    """Run every side of the check on ``check_input`` and compare them (``record_state``: keep u/v traces).
+
+    ``tolerances`` may be a rule called with the graph and the deployed step once the artifact is known (the
+    default derives them from the model's time constants). ``steps`` (else the input's ``t_end_s``) bounds the
+    comparison; without either the reference runs until its activity ends.
+    """
     if engine is not None and TARGETS[target][1] != engine:
         raise UnsupportedError(f"target '{target}' runs on engine '{TARGETS[target][1]}', not '{engine}'")
     backend = backend_for_target(target)
@@ -121,12 +132,15 @@ def run_check(graph: Graph, model_path: str, *, target: str, engine: str | None,
         if manifest["target"] != target:
             raise UnsupportedError(f"{artifact_dir}: compiled for '{manifest['target']}', not '{target}'")
         dt_s = float(manifest["dt_s"])
+        if callable(tolerances):
+            tolerances = tolerances(graph, dt_s)
         deepest = max(int(v) for v in (manifest.get("latency_steps_by_node") or {"": 0}).values())
         progress("simulating the exact reference")
-        reference = _reference(graph, check_input.events, None if steps is None else (steps - deepest) * dt_s)
+        limit_s = check_input.t_end_s if steps is None else (steps - deepest) * dt_s
+        reference = _reference(graph, check_input.events, limit_s)
         if steps is None:
             steps = deployed_steps(check_input.events, reference, dt_s, deepest, tolerances.steps)
-        t_end_s = (steps - deepest) * dt_s
+        t_end_s = (steps - deepest) * dt_s if limit_s is None else min(limit_s, (steps - deepest) * dt_s)
         reference = {node: _before(events, t_end_s) for node, events in reference.items()}
         progress(f"emulating {check_input.description} for {steps} steps")
         emulated, _ = backend.emulate_artifact(artifact_dir, check_input.events, steps=steps, record="all",

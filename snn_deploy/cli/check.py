@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 import sys
 
 import click
@@ -51,10 +52,11 @@ def _population_lines(summary: dict) -> list[str]:
               help="Poisson rate of --random.")
 @click.option("--duration", "duration_s", type=click.FloatRange(min=0, min_open=True), default=0.1,
               show_default=True, help="Length of --random inputs in seconds.")
-@click.option("--tolerance-steps", type=click.FloatRange(min=0), default=1.0, show_default=True,
-              help="A deployed spike matches a reference spike within this many time steps.")
-@click.option("--min-match", type=click.FloatRange(0, 1), default=0.95, show_default=True,
-              help="Minimum fraction of matched spikes.")
+@click.option("--tolerance-steps", type=click.FloatRange(min=0), default=None,
+              help="A deployed spike matches a reference spike within this many time steps (default: derived from "
+                   "the model, max(2, ceil(fastest tau / (10 dt))); snn_deploy/check/tolerance.py).")
+@click.option("--min-match", type=click.FloatRange(0, 1), default=None,
+              help="Minimum fraction of matched spikes (default: 0.9, snn_deploy/check/tolerance.py).")
 @click.option("--max-accuracy-drop", type=click.FloatRange(0, 100), default=0.5, show_default=True,
               help="With --dataset: the deployed accuracy may be at most this many percentage points below the "
                    "reference's.")
@@ -67,11 +69,12 @@ def _population_lines(summary: dict) -> list[str]:
               help="Write report.json and PNG plots to this directory.")
 def check_command(model: str, reset_mode: str | None, target: str, engine: str | None, artifact_dir: str | None, input_path: str | None,
                   dataset: str | None, limit: int | None, random_samples: int | None, seed: int, rate_hz: float, duration_s: float,
-                  tolerance_steps: float, min_match: float, max_accuracy_drop: float, dt_s: float | None,
+                  tolerance_steps: float | None, min_match: float | None, max_accuracy_drop: float,
+                  dt_s: float | None,
                   as_json: bool,
                   junit_path: str | None, report_dir: str | None) -> None:
     """Check that MODEL deployed to TARGET does what the exact reference does (and what the vendor engine does)."""
-    from snn_deploy.check.equivalence import Tolerances
+    from snn_deploy.check.tolerance import derived_tolerances
     from snn_deploy.check.junit import write_junit
     from snn_deploy.check.runner import CheckInput, dataset_input, random_input, run_check
     from snn_deploy.ir.io import load
@@ -96,8 +99,12 @@ def check_command(model: str, reset_mode: str | None, target: str, engine: str |
             bar.set_description_str(message)
             bar.update(1)
 
+        def tolerances(graph_, dt_s_: float):
+            given = {"steps": tolerance_steps, "min_match": min_match, "max_accuracy_drop": max_accuracy_drop / 100}
+            return replace(derived_tolerances(graph_, dt_s_), **{k: v for k, v in given.items() if v is not None})
+
         run = run_check(graph, model, target=target, engine=engine, check_input=check_input,
-                        tolerances=Tolerances(tolerance_steps, min_match, max_accuracy_drop / 100), artifact_dir=artifact_dir, dt_s=dt_s,
+                        tolerances=tolerances, artifact_dir=artifact_dir, dt_s=dt_s,
                         record_state=report_dir is not None, progress=progress)
     result = run.result
     if junit_path is not None:
