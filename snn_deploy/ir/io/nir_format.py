@@ -362,12 +362,35 @@ def _without_v_reset(data: dict[str, Any], prefix: str = "") -> list[str]:
     return missing
 
 
-def _untyped(data: dict[str, Any]) -> dict[str, Any]:
-    """The node dictionary with ``nir``'s type check off in every (nested) graph."""
+def _prepared(data: dict[str, Any]) -> dict[str, Any]:
+    """The node dictionary ready for ``nir``'s ``from_dict``: type check off in every (nested) graph, and the
+    fields that older writers left out (a Conv's ``input_shape``) present as ``None``."""
+    if data.get("type") in ("Conv1d", "Conv2d") and "input_shape" not in data:
+        return {**data, "input_shape": None}
     if data.get("type") != "NIRGraph":
         return data
-    nodes = {k: _untyped(v) if isinstance(v, dict) else v for k, v in data.get("nodes", {}).items()}
+    nodes = {k: _prepared(v) if isinstance(v, dict) else v for k, v in data.get("nodes", {}).items()}
     return {**data, "nodes": nodes, "type_check": False}
+
+
+def _read_file(path: Path) -> tuple[nir.NIRGraph, list[str], str | None]:
+    """The file's NIR graph (no type check), its resetting neurons without ``v_reset``, and its NIR version."""
+    with open_hdf5(path) as handle:
+        version = _text(handle["version"][()]) if "version" in handle else None
+        data = nir.serialization.hdf2dict(handle["node"])
+    if data.get("type") != "NIRGraph":
+        raise ModelFormatError(f"top-level node is a {data.get('type')}, expected a NIRGraph")
+    missing = _without_v_reset(data)  # before nir's from_dict fills v_reset in (it edits the dicts)
+    return nir.dict2NIRNode(_prepared(data)), missing, version
+
+
+def read_nir_graph(path: str | Path) -> nir.NIRGraph:
+    """The ``nir.NIRGraph`` of a ``.nir`` file of any release, as this reader sees it (``nir.read`` type-checks,
+    which fails on nested graphs without Input nodes and on Conv2d nodes older writers wrote without
+    ``input_shape``); a missing ``v_reset`` is filled with zeros, as ``nir`` does."""
+    path = Path(path)
+    with reading(path, "NIR"):
+        return _read_file(path)[0]
 
 
 def read(path: str | Path) -> Graph:
@@ -378,13 +401,8 @@ def read(path: str | Path) -> Graph:
     """
     path = Path(path)
     with reading(path, "NIR"):
-        with open_hdf5(path) as handle:
-            version = _text(handle["version"][()]) if "version" in handle else None
-            data = nir.serialization.hdf2dict(handle["node"])
-        if data.get("type") != "NIRGraph":
-            raise ModelFormatError(f"top-level node is a {data.get('type')}, expected a NIRGraph")
-        missing = _without_v_reset(data)  # before nir's from_dict fills v_reset in (it edits the dicts)
-        return with_default_reading(from_nir(nir.dict2NIRNode(_untyped(data))), missing, version)
+        ng, missing, version = _read_file(path)
+        return with_default_reading(from_nir(ng), missing, version)
 
 
 # ------------------------------------------------------------------------------------------------
