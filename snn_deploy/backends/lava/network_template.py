@@ -17,8 +17,8 @@ a chip it needs a custom microcode neuron, so ``--hw`` refuses it), one
 ``Dense`` (``DelayDense`` with delays) per synapse block, the input from a ``RingBuffer`` source. Samples
 run one after the other on the same graph; before each sample ``u`` and the synapses' buffered input are
 set to 0 and ``v`` to the group's ``v_init`` (0 unless ``weights.npz`` has one), so every sample starts
-alike. Spikes (and ``u``, ``v``) are collected inside small recorder processes and written to files once, at the last step: no per-element
-``Var.get``. ``--hw`` selects ``Loihi2HwCfg`` (needs Intel's lava-loihi); default is
+alike. Spikes (and ``u``, ``v``) are collected inside small recorder processes and written to files once,
+at the last step: no per-element ``Var.get``. ``--hw`` selects ``Loihi2HwCfg`` (needs Intel's lava-loihi); default is
 ``Loihi2SimCfg(select_tag="fixed_pt")``, Lava's bit-accurate CPU models.
 """
 from __future__ import annotations
@@ -240,6 +240,24 @@ def _v_init(group: dict, i: int, arrays: dict) -> np.ndarray | int:
     return arrays[f"group/{i}/v_init"] if group.get("v_init") else 0
 
 
+def _neuron_process(structure: dict, g: dict, i: int, arrays: dict, hw: bool) -> AbstractProcess:
+    """Group ``i``'s process: CoupledLIF, SubtractLIF, LIFReset (periodic reset) or Lava's LIF."""
+    params = dict(shape=(arrays[f"group/{i}/indices"].size,), du=g["du"], dv=g["dv"], vth=g["vth"],
+                  bias_mant=arrays[f"group/{i}/bias_mant"], bias_exp=arrays[f"group/{i}/bias_exp"],
+                  v=_v_init(g, i, arrays))
+    reset = g.get("reset", "zero")
+    if hw and reset == "subtract":
+        sys.exit(f"error: group {g['name']} resets by subtraction: Lava's built-in LIF (and Loihi 2's built-in "
+                 "neuron) cannot; on a chip it needs a custom microcode neuron, which this artifact does not have")
+    periodic = dict(reset_interval=g["reset_interval"], reset_offset=g["reset_offset"])
+    if g.get("coupled"):
+        return CoupledLIF(coupling=arrays[f"group/{i}/coupling"], coupling_shift=g["coupling_shift"],
+                          arithmetic=structure["coupled_arithmetic"], reset=reset, **periodic, **params)
+    if reset == "subtract":
+        return SubtractLIF(**periodic, **params)
+    return LIFReset(**periodic, **params) if g["reset_interval"] else LIF(**params)
+
+
 def load_deployment(path: Path) -> tuple[dict, dict]:
     with np.load(path, allow_pickle=False) as data:
         arrays = {key: data[key] for key in data.files}
@@ -272,26 +290,10 @@ def run(weights: Path, spikes: np.ndarray, record: list[str], record_state: bool
     source = RingBuffer(data=(spikes > 0).astype(np.int32).reshape(total, units).T.copy())
     lifs, groups = {}, {}
     for i, g in enumerate(structure["groups"]):
-        params = dict(shape=(arrays[f"group/{i}/indices"].size,), du=g["du"], dv=g["dv"], vth=g["vth"],
-                      bias_mant=arrays[f"group/{i}/bias_mant"], bias_exp=arrays[f"group/{i}/bias_exp"],
-                      v=_v_init(g, i, arrays))
-        subtract = g.get("reset", "zero") == "subtract"
-        if hw and subtract:
-            sys.exit(f"error: group {g['name']} resets by subtraction: Lava's built-in LIF (and Loihi 2's built-in "
-                     "neuron) cannot; on a chip it needs a custom microcode neuron, which this artifact does not have")
         if g["reset_interval"] and batch > 1 and steps % g["reset_interval"]:
             sys.exit(f"error: group {g['name']}: periodic reset needs steps ({steps}) to be a multiple of "
                      f"{g['reset_interval']} when running {batch} samples")
-        if g.get("coupled"):
-            lifs[g["name"]] = CoupledLIF(coupling=arrays[f"group/{i}/coupling"], coupling_shift=g["coupling_shift"],
-                                         arithmetic=structure["coupled_arithmetic"], reset_interval=g["reset_interval"],
-                                         reset_offset=g["reset_offset"], reset=g.get("reset", "zero"), **params)
-        elif subtract:
-            lifs[g["name"]] = SubtractLIF(reset_interval=g["reset_interval"], reset_offset=g["reset_offset"], **params)
-        elif g["reset_interval"]:
-            lifs[g["name"]] = LIFReset(reset_interval=g["reset_interval"], reset_offset=g["reset_offset"], **params)
-        else:
-            lifs[g["name"]] = LIF(**params)
+        lifs[g["name"]] = _neuron_process(structure, g, i, arrays, hw)
         groups[g["name"]] = (i, g)
     synapses = []
     for i, s in enumerate(structure["synapses"]):

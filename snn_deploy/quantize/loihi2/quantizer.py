@@ -72,7 +72,8 @@ Resets (spec.py, :class:`ResetRule`)
     with the strict comparison against the threshold; the current ``u`` does not depend on ``v``. The integer
     neuron then resets to 0 and fires above ``vth << 6`` exactly as for ``v_reset = 0`` (both exact integers);
     what is rounded is what is rounded for any neuron, the bias (now with ``v_leak'``) and the start
-    ``v_init = round(sigma_i (-v_reset_i))``, each to half an integer unit (reported as ``<pop>.v_init``). The
+    ``v_init = round(sigma_i (-v_reset_i))``, each to half an integer unit (reported as ``<pop>.v_init``),
+    and the decay's truncation (toward ``v' = 0``, i.e. toward ``v_reset``: at most one unit per step). The
     24-bit range holds it: ``vth`` is also bounded so that ``|v_init| <= 2^23 - 1``, and ``v'`` in the state
     stays between ``v_init`` and the threshold plus one step's input, as any neuron's ``v``. Refused, naming
     the node and ``v_reset``: ``v_reset >= v_threshold`` (no positive threshold in ``v'``: it fires every
