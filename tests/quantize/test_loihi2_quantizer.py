@@ -114,6 +114,9 @@ def test_skip_layers_are_padded_to_equal_latency():
 @pytest.mark.parametrize("pop, match", [
     (LI.create(2, tau_mem_s=1e-2), "'pop': LI"),
     (_cuba(2, v_reset=[0.5, 1.0]), "'pop': parameter 'v_reset' must be below 'v_threshold'"),
+    # 1e-7 below the threshold: in v' the threshold is 1e-7 and the drive (v_leak - v_reset) 1e7 times larger
+    (_cuba(2, v_reset=1.0 - 1e-7), "'pop': parameter 'v_reset' shifts the bias"),
+    (IF.create(2, v_threshold=1.0, v_reset=1.0 - 1e-7, reset_mode="to_value"), "'pop': parameter 'v_reset' puts"),
     (CoupledLIF.create(2, tau_syn_s=1e-3, tau_mem_s=1e-2, v_threshold=1.0, v_reset=-0.5, reset_mode="to_value",
                        coupling=np.zeros((2, 2))), "'pop': parameter 'v_reset' must be 0 for a CoupledLIF"),
     (_cuba(2, v_threshold=0.0), "'pop': parameter 'v_threshold'"),
