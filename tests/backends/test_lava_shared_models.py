@@ -6,7 +6,10 @@ and the snnTorch Braille net named ``subtract`` reset by subtraction (snn-deploy
 the Braille net named ``zero`` and Norse's LIF reset to 0 (Lava's LIF). The Braille and Norse models run at
 the NIR paper's ``dt = 0.1 ms``, the Sinabs CNN (``IF`` neurons: no time constant) at 1 ms. Every population
 must spike (a silent one would make the comparison empty); spikes, ``u`` and ``v`` of every population must
-equal Lava's. The CNN (8970 neurons, 843k synapses) runs 1 sample of a few steps in Lava.
+equal Lava's. The CNN (8970 neurons, 843k synapses) runs 1 sample of a few steps in Lava. (Read as
+continuous-time pulses, the Braille and Norse files' ``r`` / ``w_in`` make one input spike worth 10^3 to
+10^5 thresholds at 0.1 ms, so their groups get ``vth = 1`` and ``v`` clips: bit-exact all the same, but not
+the trained networks' behaviour; the compile report says so.)
 """
 from __future__ import annotations
 
