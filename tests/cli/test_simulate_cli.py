@@ -21,8 +21,9 @@ def _invoke(*args: str):
 def _graph() -> Graph:
     rng = np.random.default_rng(0)
     nodes = {"in": Input((5,)), "d1": Dense(rng.uniform(0, 0.02, (4, 5)), bias=np.full(4, 0.2)),
-             "h": CubaLIF.create(4, tau_syn_s=4e-3, tau_mem_s=8e-3, v_threshold=1.0),
-             "d2": Dense(rng.uniform(0, 0.004, (3, 4))), "o": LIF.create(3, tau_mem_s=5e-3, v_threshold=0.5),
+             "h": CubaLIF.create(4, tau_syn_s=4e-3, tau_mem_s=8e-3, v_threshold=1.0, reset_mode="to_value"),
+             "d2": Dense(rng.uniform(0, 0.004, (3, 4))),
+             "o": LIF.create(3, tau_mem_s=5e-3, v_threshold=0.5, reset_mode="to_value"),  # NIR: reset to v_reset
              "out": Output((3,))}
     return Graph(nodes, [("in", "d1"), ("d1", "h"), ("h", "d2"), ("d2", "o"), ("o", "out")])
 
