@@ -208,7 +208,7 @@ class LI(Population):
 
 @dataclass(frozen=True, eq=False)
 class CubaLI(Population):
-    r"""Current-based leaky integrator: :math:`\tau_{syn}\dot I = -I + w_{in} S`, :math:`\tau_{mem}\dot v = (v_{leak}-v) + r I`.
+    r"""Current-based leaky integrator: :math:`\tau_{syn}\dot I = -I + w_{in} S`, :math:`\tau_{mem}\dot v = v_{leak}-v + r I`.
 
     A read-out that never spikes (NIR's ``CubaLI``). ``tau_syn_s = 0``: delta synapse, as :class:`CubaLIF`.
     """

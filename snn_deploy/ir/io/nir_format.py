@@ -49,10 +49,12 @@ Exporter quirks handled on reading
   same synapse (``RSynaptic`` adds the recurrent current to the same synaptic state), which is NIR's
   and the IR's rule "inputs are summed, then scaled by ``w_in``"; the cycle becomes an IR recurrent
   edge. snnTorch 1.0 writes ``v_reset = 0`` whatever its neurons' ``reset_mechanism`` (default
-  ``"subtract"``), so its files say "reset to 0" even for a network trained with subtraction. snnTorch's exporter maps its discrete decays with a fixed ``dt = 1e-4`` s:
-  ``tau = dt / (1 - decay)``, ``r = tau_mem / dt``, ``w_in = tau_syn / dt`` (so
-  ``braille_*.nir`` has ``r = 10``, ``w_in = 2.22``). These are ordinary NIR parameters with NIR's
-  meaning, read as they are: no special handling of ``r`` or ``w_in`` is needed or done.
+  ``"subtract"``), so its files say "reset to 0" even for a network trained with subtraction.
+  snnTorch's exporter maps its discrete decays with a fixed ``dt = 1e-4`` s: ``tau = dt / (1 - decay)``,
+  ``r = tau_mem / dt``, ``w_in = tau_syn / dt`` (so ``braille_*.nir`` has ``r = 10``, ``w_in = 2.22``).
+  These are ordinary NIR parameters with NIR's meaning, read as they are: no special handling of ``r``
+  or ``w_in`` is done (read with Dirac-pulse inputs, a spike moves the synaptic current by ``W / dt``,
+  10^4 times snnTorch's own ``W``; tests/ir/io/test_nir_fixtures.py shows it).
 
 Lossless round trips
 --------------------
