@@ -255,3 +255,9 @@ def test_snntorch_file_read_as_nir_gives_a_current_jump_of_w_over_dt_per_spike()
     np.testing.assert_allclose(jump, weight / SNNTORCH_DT_S, rtol=1e-6)
     spikes = simulate(graph, SpikeEvents([], [], [], 1, 4), t_end_s=3e-4, record="all")  # the biases alone
     assert spikes["5"].time_s.size > 0
+
+
+@pytest.mark.parametrize("verb", ["inspect", "convert", "evaluate", "simulate", "compile", "check"])
+def test_every_verb_that_reads_a_model_takes_reset_mode(verb):
+    result = _invoke(verb, "--help")
+    assert result.exit_code == 0 and "--reset-mode [subtract|to-value]" in result.output
