@@ -68,7 +68,7 @@ def reading_notes(graph: Graph) -> list[str]:
     if record.get("why") == "override":
         how = "by subtraction" if record.get("reset") == "subtract" else "to v_reset"
         flag = "subtract" if record.get("reset") == "subtract" else "to-value"
-        return [f"reset: populations {names} reset {how}, as --reset-mode {flag} asks (not as the file says)"]
+        return [f"reset: populations {names} reset {how}, as --reset-mode {flag} asks, whatever the file says"]
     return [f"reset: populations {names} read as reset to v_reset = 0, as current NIR reads a file without "
             f"v_reset (this one was written by nir {record.get('file', 'unknown')}; NIR added v_reset in 1.0.6); "
             "if its exporter reset by subtraction (snnTorch's and sinabs's default), pass --reset-mode subtract"]

@@ -202,7 +202,7 @@ def test_reset_mode_override_on_the_cli_applies_to_every_spiking_population(shar
     resets = {row["name"]: row["reset"] for row in summary["nodes"] if "reset" in row}
     assert resets == {"lif1.lif": "subtract", "lif2": "subtract"}
     assert summary["notes"] == ["reset: populations 'lif1.lif', 'lif2' reset by subtraction, as --reset-mode "
-                                "subtract asks (not as the file says)"]
+                                "subtract asks, whatever the file says"]
     save(load(model), tmp_path / "m.onnx")  # any format: an ONNX model read with --reset-mode says so too
     back = load(tmp_path / "m.onnx", reset_mode="subtract")
     assert {p.reset_mode for p in back.populations().values()} == {"subtract"}
