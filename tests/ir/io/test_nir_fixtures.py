@@ -31,7 +31,7 @@ from snn_deploy.spikes import SpikeEvents
 
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "nir"
 NIR108 = ["lif_v_reset.nir", "cuba_readout.nir", "nested_subgraph.nir", "delay_untyped.nir", "conv_untyped.nir",
-          "lif_norse_nir108.nir"]
+          "lif_norse_nir108.nir", "norse_lif.nir"]
 SHARED = ["braille_noDelay_bias_zero.nir", "braille_noDelay_noBias_subtract.nir", "cnn_sinabs.nir", "lif_norse.nir"]
 SNNTORCH_DT_S = 1e-4  # the exporter's fixed step
 
@@ -43,8 +43,9 @@ def _invoke(*args: str):
 def _neuron_arrays(ng: nir.NIRGraph) -> dict[tuple[str, str], np.ndarray]:
     """Every neuron parameter array of a (flattened) NIR graph, by (node, field)."""
     kinds = (nir.IF, nir.LIF, nir.CubaLIF, nir.LI, nir.CubaLI)
-    return {(name, key): value for name, node in flatten_subgraphs(ng).nodes.items() if isinstance(node, kinds)
-            for key, value in node.to_dict().items() if isinstance(value, np.ndarray)}
+    return {(name, key): np.asarray(value) for name, node in flatten_subgraphs(ng).nodes.items()
+            if isinstance(node, kinds)
+            for key, value in node.to_dict().items() if isinstance(value, (np.ndarray, np.generic))}  # 0-d: np.generic
 
 
 @pytest.mark.parametrize("name", NIR108)
@@ -167,7 +168,7 @@ def test_shared_files_without_v_reset_are_read_as_reset_to_zero_and_say_so(model
 
 @pytest.mark.parametrize("model", ["braille_noDelay_bias_zero.nir", "braille_noDelay_noBias_subtract.nir",
                                    "lif_norse.nir", "fixture:lif_norse_nir108.nir", "fixture:conv_untyped.nir",
-                                   "fixture:snntorch_rsynaptic.nir"])
+                                   "fixture:snntorch_rsynaptic.nir", "fixture:norse_lif.nir"])
 def test_reset_to_zero_models_compile_to_loihi2_and_the_report_states_the_reading(model, shared_models, tmp_path):
     path = FIXTURES / model[8:] if model.startswith("fixture:") else shared_models / model
     result = _invoke("compile", str(path), "--target", "loihi2", "-o", str(tmp_path / "out"), "--json")
@@ -261,3 +262,11 @@ def test_snntorch_file_read_as_nir_gives_a_current_jump_of_w_over_dt_per_spike()
 def test_every_verb_that_reads_a_model_takes_reset_mode(verb):
     result = _invoke(verb, "--help")
     assert result.exit_code == 0 and "--reset-mode [subtract|to-value]" in result.output
+
+
+def test_norse_export_batch_inclusive_input_and_0d_parameters():
+    ng = read_nir_graph(FIXTURES / "norse_lif.nir")
+    assert list(ng.nodes["input"].input_type["input"]) == [1, 3] and np.ndim(ng.nodes["1"].tau) == 0
+    graph = load(FIXTURES / "norse_lif.nir")
+    assert input_units(graph) == 3 and graph.nodes["1"].shape == (4,)  # the 0-d parameters take fc's 4 outputs
+    assert np.all(graph.nodes["1"].tau_mem_s == np.float32(ng.nodes["1"].tau)) and graph.nodes["1"].reset_mode == "to_value"
