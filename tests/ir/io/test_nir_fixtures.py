@@ -269,4 +269,5 @@ def test_norse_export_batch_inclusive_input_and_0d_parameters():
     assert list(ng.nodes["input"].input_type["input"]) == [1, 3] and np.ndim(ng.nodes["1"].tau) == 0
     graph = load(FIXTURES / "norse_lif.nir")
     assert input_units(graph) == 3 and graph.nodes["1"].shape == (4,)  # the 0-d parameters take fc's 4 outputs
-    assert np.all(graph.nodes["1"].tau_mem_s == np.float32(ng.nodes["1"].tau)) and graph.nodes["1"].reset_mode == "to_value"
+    assert np.all(graph.nodes["1"].tau_mem_s == np.float32(ng.nodes["1"].tau))
+    assert graph.nodes["1"].reset_mode == "to_value"
