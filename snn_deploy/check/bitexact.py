@@ -3,6 +3,8 @@
 Records are ``<node>/spikes`` (and optionally ``<node>/u``, ``<node>/v``) arrays ``[batch, steps, units]``.
 The first difference is the earliest time step at which any compared array differs; ties go to the population
 that comes first in ``node_order`` (the graph's evaluation order), then to the lowest sample and neuron.
+Two runs are equal only if something was compared: no common key, or arrays without a single sample, step or
+unit, give a result that is not equal and says why (``empty``).
 """
 from __future__ import annotations
 
@@ -38,12 +40,23 @@ class FirstDifference:
 
 @dataclass(frozen=True)
 class BitExactResult:
-    """``equal`` when every compared array matches; ``mismatches`` counts differing elements per key."""
+    """``equal`` when at least one value was compared and every compared array matches; ``mismatches`` counts
+    differing elements per key; ``elements`` is how many values were compared (0: not equal, see ``empty``)."""
 
     equal: bool
     compared: tuple[str, ...]
     mismatches: dict[str, int] = field(default_factory=dict)
     first: FirstDifference | None = None
+    elements: int = 0
+    empty: str | None = None  #: why nothing was compared, when nothing was
+
+    def describe(self, name_a: str = "emulator", name_b: str = "engine") -> str:
+        """One line: what was identical, the first difference, or why nothing was compared."""
+        if self.empty is not None:
+            return f"nothing compared: {self.empty}"
+        if self.first is not None:
+            return self.first.describe(name_a, name_b)
+        return f"{name_a} == {name_b}: {len(self.compared)} arrays ({self.elements} values) identical"
 
 
 def _split(key: str) -> tuple[str, str]:
@@ -79,8 +92,14 @@ def compare_records(
         candidate = (int(step), rank.get(node, len(rank)), STATE_KEYS.index(quantity), int(sample), int(neuron), key)
         if best is None or candidate < best:
             best = candidate
+    elements = sum(int(np.asarray(a[key]).size) for key in keys)
+    if not keys:
+        return BitExactResult(False, (), empty=f"no {'/'.join(STATE_KEYS)} array recorded by both runs")
+    if elements == 0:
+        shapes = ", ".join(f"{key} {np.shape(a[key])}" for key in keys)
+        return BitExactResult(False, tuple(keys), empty=f"every array is empty (no sample, step or unit): {shapes}")
     if best is None:
-        return BitExactResult(equal=True, compared=tuple(keys))
+        return BitExactResult(equal=True, compared=tuple(keys), elements=elements)
     step, _, _, sample, neuron, key = best
     node, quantity = _split(key)
 
@@ -90,4 +109,4 @@ def compare_records(
         }
 
     first = FirstDifference(node, quantity, sample, step, neuron, values(a), values(b))
-    return BitExactResult(equal=False, compared=tuple(keys), mismatches=mismatches, first=first)
+    return BitExactResult(equal=False, compared=tuple(keys), mismatches=mismatches, first=first, elements=elements)

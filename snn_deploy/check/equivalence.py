@@ -137,7 +137,7 @@ class CheckResult:
                 verdicts.append(Criterion("bit_exact", True,
                                           f"emulator == {self.engine}: {len(self.bit_exact.compared)} arrays identical"))
             else:
-                verdicts.append(Criterion("bit_exact", False, self.bit_exact.first.describe("emulator", self.engine)))
+                verdicts.append(Criterion("bit_exact", False, self.bit_exact.describe("emulator", self.engine)))
         if self.dynamics:
             broken = {name: c for name, c in self.dynamics.items() if not c.preserved}
             worst = max(c.max_shift for c in self.dynamics.values())

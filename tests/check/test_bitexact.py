@@ -44,3 +44,34 @@ def test_different_recorded_populations_is_an_error():
     b = {k: v for k, v in a.items() if not k.startswith("out/")}
     with pytest.raises(ValueError, match="out/spikes"):
         compare_records(a, b)
+
+
+def test_nothing_compared_is_not_equal_and_says_why():
+    a = _records(3)
+    # no spikes/u/v key in common (only other quantities recorded)
+    only_other = {"hidden/w": a["hidden/u"]}
+    result = compare_records(only_other, dict(only_other))
+    assert not result.equal and result.compared == () and result.first is None
+    assert result.describe() == "nothing compared: no spikes/u/v array recorded by both runs"
+    # keys in common, but no sample, no step or no unit in them
+    for empty in ((0, 20, 6), (2, 0, 6), (2, 20, 0)):
+        records = {f"hidden/{q}": np.zeros(empty, np.int64) for q in ("spikes", "u", "v")}
+        result = compare_records(records, {k: v.copy() for k, v in records.items()}, ["hidden"])
+        assert not result.equal and result.elements == 0 and len(result.compared) == 3
+        assert result.describe().startswith("nothing compared: every array is empty") and str(empty) in result.describe()
+
+
+def test_equal_result_counts_the_values_compared():
+    result = compare_records(_records(4), _records(4), ["hidden", "out"])
+    assert result.equal and result.elements == 3 * 2 * 20 * (6 + 3)
+    assert result.describe() == "emulator == engine: 6 arrays (1080 values) identical"
+
+
+def test_a_check_that_compared_nothing_fails_its_bit_exact_criterion():
+    from snn_deploy.check.equivalence import CheckResult, Tolerances
+
+    nothing = compare_records({"out/w": np.zeros((1, 1, 1))}, {"out/w": np.zeros((1, 1, 1))})
+    result = CheckResult(target="loihi2", engine="lava", dt_s=1e-3, tolerances=Tolerances(), populations={},
+                         output_population="out", bit_exact=nothing)
+    verdict = next(c for c in result.criteria() if c.name == "bit_exact")
+    assert not verdict.passed and verdict.message == "nothing compared: no spikes/u/v array recorded by both runs"
