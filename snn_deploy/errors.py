@@ -1,7 +1,9 @@
 """The project's error types: every failure a user can cause ends in one of these.
 
 Each message is a single line that names the file, node or parameter at fault; the CLI prints it
-as ``error: <message>`` and exits with code 2.
+as ``error: <message>`` and exits with code 2. Any other exception is a bug in snn-deploy, never bad input:
+the CLI prints ``error: internal error: ...`` and exits with code 3 (model readers turn only malformed-file
+exceptions into :class:`ModelFormatError`, see :func:`snn_deploy.ir.io.files.reading`).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""How format modules touch files: every read failure becomes one error naming the file; writes are atomic."""
+"""How format modules touch files: a malformed file becomes one error naming it, a bug stays one; writes are atomic."""
 from __future__ import annotations
 
 import contextlib
@@ -18,11 +18,41 @@ _MAX_DETAIL = 200
 MAX_DATASET_BYTES = 1 << 31
 
 
+#: exception types that mean the file is not valid, whoever raised them: the file system's (OSError), and the
+#: decoders' on missing entries and bad values (KeyError, ValueError, which covers UnicodeDecodeError,
+#: json.JSONDecodeError and binascii.Error), and a short read (EOFError, struct.error)
+MALFORMED_TYPES: tuple[type[Exception], ...] = (OSError, EOFError, KeyError, ValueError, struct.error)
+#: the libraries that parse a model file's bytes and structure: any exception raised inside them is bad input
+#: (h5py raises RuntimeError on corrupt objects, nir AssertionError / AttributeError / TypeError on a bad
+#: node dictionary, onnx and protobuf their own DecodeError / ValidationError)
+PARSER_PACKAGES: tuple[str, ...] = ("h5py", "nir", "onnx", "google.protobuf")
+
+
+def _raised_by_parser(exc: BaseException) -> bool:
+    """True if the innermost frame of ``exc``'s traceback belongs to one of :data:`PARSER_PACKAGES`."""
+    tb = exc.__traceback__
+    if tb is None:
+        return False
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    module = str(tb.tb_frame.f_globals.get("__name__", ""))
+    return any(module == package or module.startswith(package + ".") for package in PARSER_PACKAGES)
+
+
+def is_malformed_input(exc: BaseException) -> bool:
+    """Whether an exception raised while reading a file says the file is bad (else it is a bug here)."""
+    return isinstance(exc, MALFORMED_TYPES) or _raised_by_parser(exc)
+
+
 @contextlib.contextmanager
 def reading(path: str | Path, format_name: str) -> Iterator[None]:
-    """Turn any exception raised while reading ``path`` into :class:`ModelFormatError` naming the file.
+    """Turn an exception that says ``path`` is malformed (:func:`is_malformed_input`) into
+    :class:`ModelFormatError` naming the file; let every other one through unchanged.
 
-    The project's own errors pass through, prefixed with the file name when they lack it.
+    The project's own errors pass through, prefixed with the file name when they lack it. Any other
+    exception (an AttributeError, TypeError, ZeroDivisionError ... raised by snn-deploy's own converters) is
+    a bug, not bad input: it propagates, and the CLI reports it as an internal error (exit code 3). Residual:
+    a bug that raises KeyError or ValueError, or passes bad arguments into a parser, reads as a bad file.
     """
     try:
         yield
@@ -30,7 +60,9 @@ def reading(path: str | Path, format_name: str) -> Iterator[None]:
         if str(path) in str(exc):
             raise
         raise type(exc)(f"{path}: {exc}") from exc
-    except Exception as exc:  # every failure on a bad file, whatever library raised it
+    except Exception as exc:
+        if not is_malformed_input(exc):
+            raise
         detail = " ".join(str(exc).split())
         if len(detail) > _MAX_DETAIL:
             detail = detail[:_MAX_DETAIL] + "..."

@@ -33,8 +33,14 @@ def array_to_json(array: np.ndarray) -> dict[str, Any]:
 
 
 def array_from_json(value: Any) -> np.ndarray:
-    """Inverse of :func:`array_to_json` (raises ``ValueError``/``KeyError``/``TypeError`` on a bad payload)."""
-    dtype = np.dtype(value["dtype"])
+    """Inverse of :func:`array_to_json` (raises ``ValueError`` on a bad payload)."""
+    if not (isinstance(value, dict) and isinstance(value.get("dtype"), str) and isinstance(value.get("data"), str)
+            and isinstance(value.get("shape"), list) and all(isinstance(s, int) for s in value["shape"])):
+        raise ValueError("array payload is not {dtype: str, shape: [int, ...], data: str}")
+    try:
+        dtype = np.dtype(value["dtype"])
+    except TypeError as exc:
+        raise ValueError(f"array dtype {value['dtype']!r} is not understood") from exc
     if dtype.kind not in "biufc":
         raise ValueError(f"array dtype {dtype} is not numeric")
     shape = tuple(int(s) for s in value["shape"])

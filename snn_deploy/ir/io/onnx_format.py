@@ -251,6 +251,10 @@ def _graph_node(proto: onnx.NodeProto, initializers: dict[str, np.ndarray]) -> N
     for field in scalars:
         if field in attrs:
             kwargs[field] = _attribute_value(attrs[field])
+    required = [f.name for f in dataclasses.fields(cls) if f.init and f.default is dataclasses.MISSING
+                and f.default_factory is dataclasses.MISSING and f.name not in kwargs and f.name != "metadata"]
+    if required:
+        raise ModelFormatError(f"node '{proto.name}': {proto.op_type} has no parameter '{required[0]}'")
     return cls(**kwargs, metadata=_metadata_from_attrs(attrs))
 
 
@@ -290,8 +294,10 @@ def from_model(model: onnx.ModelProto) -> Graph:
             name = proto.output[0]
             if name not in out_props:
                 raise ModelFormatError(f"Identity node '{proto.name}' does not produce a graph output")
-            shape = tuple(int(s) for s in json.loads(out_props[name].get(_SHAPE, "null")))
-            nodes[name] = Output(shape, metadata=_graph_metadata(out_props[name], name))
+            shape = json.loads(out_props[name].get(_SHAPE, "null"))
+            if not (isinstance(shape, list) and all(isinstance(s, int) for s in shape)):
+                raise ModelFormatError(f"graph output '{name}': metadata '{_SHAPE}' is not a list of integers")
+            nodes[name] = Output(tuple(shape), metadata=_graph_metadata(out_props[name], name))
         elif proto.domain == DOMAIN:
             nodes[proto.name] = _graph_node(proto, initializers)
             name = proto.name
@@ -303,8 +309,13 @@ def from_model(model: onnx.ModelProto) -> Graph:
             edges.append((source, name))
             if tensor in states:
                 recurrent.add((source, name))
-    order = json.loads(model_props[_ORDER])
-    stored = [tuple(e) for e in json.loads(model_props[_EDGES])]
+    order, stored = json.loads(model_props[_ORDER]), json.loads(model_props[_EDGES])
+    if not (isinstance(order, list) and all(isinstance(n, str) for n in order)):
+        raise ModelFormatError(f"metadata '{_ORDER}' is not a list of node names")
+    if not (isinstance(stored, list)
+            and all(isinstance(e, list) and all(isinstance(n, str) for n in e) for e in stored)):
+        raise ModelFormatError(f"metadata '{_EDGES}' is not a list of [source, target] names")
+    stored = [tuple(e) for e in stored]
     if sorted(order) != sorted(nodes) or len(order) != len(set(order)):
         raise ModelFormatError(f"metadata '{_ORDER}' does not list the graph's nodes")
     if Counter(stored) != Counter(edges):
