@@ -184,8 +184,8 @@ PRESETS: dict[str, TrainConfig] = {
     "yinyang": dataclasses.replace(
         _config("yinyang", (200,), epochs=80, batch_size=100, learning_rate=0.003,
                 init_mean=(0.4, 0.3), init_std=(0.3, 0.3), lr_decay=0.96),
-        robust=RobustPhase(epochs=20, learning_rate=3e-4, weight_noise=0.05, time_jitter_s=2e-4),
-        deploy_dt_s=5e-5),
+        robust=RobustPhase(epochs=20, learning_rate=1e-3, weight_noise=0.03, time_jitter_s=1e-4),
+        deploy_dt_s=2.5e-05),
     "spikeorder": SPIKEORDER,
 }
 
