@@ -291,7 +291,8 @@ class _Reader:
             return (int(np.shape(target.weight)[1]),)
         if isinstance(target, nir.Conv2d) and target.input_shape is not None and np.ndim(target.weight) == 4:
             hw = np.broadcast_to(_ints(target.input_shape, f"node '{targets[0]}': input_shape"), (2,))
-            return (int(np.shape(target.weight)[1]) * int(target.groups), *(int(x) for x in hw))
+            groups = _int(target.groups, f"node '{targets[0]}': groups")
+            return (int(np.shape(target.weight)[1]) * groups, *(int(x) for x in hw))
         if type(target).__name__ in _NIR_NEURONS:
             size = max((np.shape(getattr(target, f)) for f in NEURON_FIELDS[_NIR_NEURONS[type(target).__name__]]),
                        key=lambda s: int(np.prod(s)))
@@ -353,7 +354,7 @@ def _without_bias_hint(metadata: dict[str, Any]) -> dict[str, Any]:
 def _without_v_reset(data: dict[str, Any], prefix: str = "") -> list[str]:
     """Flattened names of the resetting neurons in a file's node dictionary that have no ``v_reset``."""
     missing = []
-    for name, node in data.get("nodes", {}).items():
+    for name, node in _nodes_of(data).items():
         if not isinstance(node, dict):
             continue
         full = inner_name(prefix, name) if prefix else name
@@ -364,6 +365,13 @@ def _without_v_reset(data: dict[str, Any], prefix: str = "") -> list[str]:
     return missing
 
 
+def _nodes_of(graph: dict[str, Any]) -> dict[str, Any]:
+    nodes = graph.get("nodes", {})
+    if not isinstance(nodes, dict):
+        raise ModelFormatError("a NIRGraph's 'nodes' is not a group of nodes")
+    return nodes
+
+
 def _prepared(data: dict[str, Any]) -> dict[str, Any]:
     """The node dictionary ready for ``nir``'s ``from_dict``: type check off in every (nested) graph, and the
     fields that older writers left out (a Conv's ``input_shape``) present as ``None``."""
@@ -371,7 +379,7 @@ def _prepared(data: dict[str, Any]) -> dict[str, Any]:
         return {**data, "input_shape": None}
     if data.get("type") != "NIRGraph":
         return data
-    nodes = {k: _prepared(v) if isinstance(v, dict) else v for k, v in data.get("nodes", {}).items()}
+    nodes = {k: _prepared(v) if isinstance(v, dict) else v for k, v in _nodes_of(data).items()}
     return {**data, "nodes": nodes, "type_check": False}
 
 
