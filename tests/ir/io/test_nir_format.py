@@ -2,13 +2,15 @@
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
+import h5py
 import nir
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from snn_deploy.errors import GraphValidationError, UnsupportedError
+from snn_deploy.errors import GraphValidationError, ModelFormatError, UnsupportedError
 from snn_deploy.ir import (
     IF, CoupledLIF, CubaLIF, Dense, Flatten, Graph, Input, Output, SumPool2d, Conv2d, graphs_equal,
 )
@@ -219,3 +221,13 @@ def test_same_padding_becomes_explicit_and_is_written_back_as_same(tmp_path):
     nodes["output"] = Output((2, 4, 4))
     changed = nir_format.to_nir(Graph(nodes, graph.edges)).nodes["conv"]
     assert np.array_equal(changed.padding, [0, 0])
+
+
+def test_subgraph_whose_nodes_is_not_a_group_is_a_malformed_file(tmp_path):
+    path = tmp_path / "bad.nir"
+    path.write_bytes((Path(__file__).resolve().parents[2] / "fixtures" / "nir" / "nested_subgraph.nir").read_bytes())
+    with h5py.File(path, "r+") as handle:
+        del handle["node/nodes/lif1/nodes"]
+        handle["node/nodes/lif1/nodes"] = b"x"
+    with pytest.raises(ModelFormatError, match=f"{path}: a NIRGraph's 'nodes' is not a group of nodes"):
+        load(path)
