@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, given, seed, settings
 from hypothesis import strategies as st
 
 from snn_deploy.backends.sinabs.artifact import load_deployment, write_artifact
@@ -119,12 +119,14 @@ def _compare(cases: list[tuple[Graph, np.ndarray]], out_dir) -> list[tuple[int, 
     return totals
 
 
-def _draw(count: int, **options) -> list[tuple[Graph, np.ndarray]]:
-    """``count`` networks drawn by hypothesis (generation only: they all run in one engine process)."""
+def _draw(count: int, draw_seed: int) -> list[tuple[Graph, np.ndarray]]:
+    """``count`` networks drawn by hypothesis from ``draw_seed`` (generation only: they all run in one engine
+    process; the explicit seed keeps the draw the same whatever ran before in the worker)."""
     cases: list = []
 
+    @seed(draw_seed)
     @settings(max_examples=count, deadline=None, phases=[Phase.generate], database=None,
-              suppress_health_check=list(HealthCheck), **options)
+              suppress_health_check=list(HealthCheck))
     @given(networks())
     def draw(network):
         cases.append(network)
@@ -135,7 +137,7 @@ def _draw(count: int, **options) -> list[tuple[Graph, np.ndarray]]:
 
 @pytest.mark.sinabs
 def test_emulator_equals_sinabs_on_random_networks(tmp_path):
-    cases = _draw(60)
+    cases = _draw(60, draw_seed=1)
     assert len(cases) >= 50
     _compare(cases, tmp_path)
 
@@ -143,7 +145,7 @@ def test_emulator_equals_sinabs_on_random_networks(tmp_path):
 @pytest.mark.sinabs
 def test_random_networks_do_spike(tmp_path):
     """Guard against a vacuous comparison: most generated networks spike, some several times in one step."""
-    totals = _compare(_draw(15, derandomize=True), tmp_path)
+    totals = _compare(_draw(15, draw_seed=0), tmp_path)
     assert len(totals) >= 10
     assert sum(total > 0 for total, _ in totals) >= len(totals) // 2, totals
     assert any(most > 1 for _, most in totals), totals
