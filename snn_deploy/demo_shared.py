@@ -24,7 +24,6 @@ from snn_deploy.check.tolerance import derived_tolerances
 from snn_deploy.errors import UnsupportedError
 from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.io import load
-from snn_deploy.ir.spike_steps import per_step_spikes
 from snn_deploy.reference.simulator import input_units
 
 #: input events per unit per step (module docstring)
@@ -67,8 +66,7 @@ TARGETS: tuple[tuple[str, str], ...] = (("loihi2", "lava"), ("speck", "sinabs"))
 
 def read_shared(root: Path, model: SharedModel) -> Graph:
     """The model's graph as its exporter meant it (:class:`SharedModel`)."""
-    graph = load(root / model.file, reset_mode=model.reset_mode)
-    return graph if model.spike_step_s is None else per_step_spikes(graph, model.spike_step_s)
+    return load(root / model.file, reset_mode=model.reset_mode, spike_step_s=model.spike_step_s)
 
 
 @dataclass(frozen=True)

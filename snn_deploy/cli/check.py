@@ -67,7 +67,7 @@ def _population_lines(summary: dict) -> list[str]:
               help="Write JUnit XML here.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=str), default=None,
               help="Write report.json and PNG plots to this directory.")
-def check_command(model: str, reset_mode: str | None, target: str, engine: str | None, artifact_dir: str | None, input_path: str | None,
+def check_command(model: str, reset_mode: str | None, spike_step_s: float | None, target: str, engine: str | None, artifact_dir: str | None, input_path: str | None,
                   dataset: str | None, limit: int | None, random_samples: int | None, seed: int, rate_hz: float, duration_s: float,
                   tolerance_steps: float | None, min_match: float | None, max_accuracy_drop: float,
                   dt_s: float | None,
@@ -85,7 +85,7 @@ def check_command(model: str, reset_mode: str | None, target: str, engine: str |
                                        ("--random", random_samples)) if value is not None]
     if len(chosen) != 1:
         raise click.UsageError("give exactly one of --input, --dataset, --random")
-    graph = load(model, reset_mode=reset_mode)
+    graph = load(model, reset_mode=reset_mode, spike_step_s=spike_step_s)
     units = input_units(graph)
     if input_path is not None:
         events, _ = load_input(input_path, units=units)

@@ -29,14 +29,14 @@ json_option = click.option("--json", "as_json", is_flag=True,
               help="Time step in seconds (default: the model's metadata or the target's rule).")
 @click.option("--allow-leak-removal", is_flag=True, help="Speck: turn LIF into IAF (recorded in the report).")
 @click.option("--json", "as_json", is_flag=True, help="Print the quantization summary as one JSON object.")
-def compile_command(model: str, reset_mode: str | None, target: str, output: str, dt_s: float | None, allow_leak_removal: bool,
+def compile_command(model: str, reset_mode: str | None, spike_step_s: float | None, target: str, output: str, dt_s: float | None, allow_leak_removal: bool,
                     as_json: bool) -> None:
     """Quantize MODEL for TARGET and write the deployment package to OUTPUT."""
     from snn_deploy.backends import CompileOptions, backend_for_target
     from snn_deploy.ir.io import load
     from snn_deploy.quantize.reachability import SilentPopulation
 
-    graph = load(model, reset_mode=reset_mode)
+    graph = load(model, reset_mode=reset_mode, spike_step_s=spike_step_s)
     options = CompileOptions(dt_s=dt_s, allow_leak_removal=allow_leak_removal)
     summary = backend_for_target(target).compile_model(graph, output, options)
     silent = [SilentPopulation(**entry).describe() for entry in summary.get("silent_populations", [])]

@@ -10,13 +10,13 @@ from snn_deploy.cli.options import model_argument, reset_mode_option
 @model_argument
 @reset_mode_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
-def inspect_command(model: str, reset_mode: str | None, as_json: bool) -> None:
+def inspect_command(model: str, reset_mode: str | None, spike_step_s: float | None, as_json: bool) -> None:
     """Show MODEL's nodes (kind, output shape, neurons, synapses, parameter ranges) and totals."""
     from snn_deploy.artifacts import dumps_json
     from snn_deploy.ir.io import load
     from snn_deploy.ir.io.summary import format_summary, graph_summary
 
-    summary = {"model": model, **graph_summary(load(model, reset_mode=reset_mode))}
+    summary = {"model": model, **graph_summary(load(model, reset_mode=reset_mode, spike_step_s=spike_step_s))}
     click.echo(dumps_json(summary).rstrip("\n") if as_json else format_summary(summary))
 
 
@@ -24,14 +24,14 @@ def inspect_command(model: str, reset_mode: str | None, as_json: bool) -> None:
 @click.argument("source", type=click.Path(dir_okay=False, path_type=str))
 @click.argument("target", type=click.Path(dir_okay=False, path_type=str))
 @reset_mode_option
-def convert_command(source: str, target: str, reset_mode: str | None) -> None:
+def convert_command(source: str, target: str, reset_mode: str | None, spike_step_s: float | None) -> None:
     """Convert model SOURCE to TARGET; formats by extension (.onnx, .nir; .net is read only).
 
     TARGET is written atomically: it is either complete or left as it was.
     """
     from snn_deploy.ir.io import load, save
 
-    graph = load(source, reset_mode=reset_mode)
+    graph = load(source, reset_mode=reset_mode, spike_step_s=spike_step_s)
     save(graph, target)
     click.echo(f"wrote {target} ({len(graph.nodes)} nodes, {len(graph.edges)} edges)")
 

@@ -14,14 +14,14 @@ from snn_deploy.cli.options import input_option, model_argument, output_option, 
 @record_option
 @click.option("--t-end", "t_end_s", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Simulate up to this time in seconds (default: until no event is left).")
-def simulate_command(model: str, reset_mode: str | None, input_path: str, output: str, record: str,
+def simulate_command(model: str, reset_mode: str | None, spike_step_s: float | None, input_path: str, output: str, record: str,
                      t_end_s: float | None) -> None:
     """Run MODEL exactly (float64 spike times, no time step) on the input events; write <node>/sample, unit, time_s."""
     from snn_deploy.ir.io import load
     from snn_deploy.reference.simulator import input_units, simulate
     from snn_deploy.spikes import load_input, save_reference_output
 
-    graph = load(model, reset_mode=reset_mode)
+    graph = load(model, reset_mode=reset_mode, spike_step_s=spike_step_s)
     events, _ = load_input(input_path, units=input_units(graph))
     spikes = simulate(graph, events, t_end_s=t_end_s, record=record)
     save_reference_output(output, spikes)
