@@ -5,21 +5,12 @@ import math
 
 from snn_deploy.errors import GraphValidationError
 from snn_deploy.ir.graph import Graph
+from snn_deploy.ir.lowering import connection_count, conv2d_output_hw, flatten_dims, flatten_shape
 from snn_deploy.ir.nodes import (
     Conv2d, Delay, Dense, Flatten, Input, Node, Output, Population, SumPool2d,
 )
 
 Shape = tuple[int, ...]
-
-
-def conv2d_output_hw(
-    hw: tuple[int, int], kernel: tuple[int, int], stride: tuple[int, int],
-    padding: tuple[int, int], dilation: tuple[int, int] = (1, 1),
-) -> tuple[int, int]:
-    """``floor((H + 2p - d (k - 1) - 1) / s) + 1`` per spatial axis (PyTorch's convention)."""
-    return tuple(  # type: ignore[return-value]
-        (hw[i] + 2 * padding[i] - dilation[i] * (kernel[i] - 1) - 1) // stride[i] + 1 for i in range(2)
-    )
 
 
 def _size(shape: Shape) -> int:
@@ -67,14 +58,12 @@ def node_output_shape(name: str, node: Node, in_shape: Shape | None) -> Shape:
             raise GraphValidationError(f"node '{name}': {node.kind} output would be empty for input {in_shape}")
         return (in_shape[0], h, w)
     if isinstance(node, Flatten):
-        rank = len(in_shape)
-        start = node.start_dim + rank if node.start_dim < 0 else node.start_dim
-        end = node.end_dim + rank if node.end_dim < 0 else node.end_dim
-        if not 0 <= start <= end < max(rank, 1):
+        start, end = flatten_dims(node, len(in_shape))
+        if not 0 <= start <= end < max(len(in_shape), 1):
             raise GraphValidationError(
                 f"node '{name}': Flatten dims {node.start_dim}..{node.end_dim} do not fit input shape {in_shape}"
             )
-        return tuple(in_shape[:start]) + (_size(in_shape[start:end + 1]),) + tuple(in_shape[end + 1:])
+        return flatten_shape(node, in_shape)
     if isinstance(node, Delay):
         if node.delay_s.size not in (1, _size(in_shape)):
             raise GraphValidationError(
@@ -122,52 +111,20 @@ def neuron_count(graph: Graph) -> int:
     return sum(pop.size for pop in graph.populations().values())
 
 
-def _in_bounds_taps(size: int, kernel: int, stride: int, padding: int, dilation: int, out: int) -> int:
-    """Sum over output positions of the kernel taps that land inside the (unpadded) input, along one axis.
-
-    Tap ``k`` of output ``o`` reads input ``o*stride - padding + k*dilation``; per tap, the outputs
-    for which that index lies in ``[0, size)`` form one range (closed form, no loop over outputs).
-    """
-    total = 0
-    for k in range(kernel):
-        offset = k * dilation - padding
-        first = max(0, -(offset // stride))  # smallest o with o*stride + offset >= 0
-        last = min(out - 1, (size - 1 - offset) // stride)  # largest o with o*stride + offset < size
-        total += max(0, last - first + 1)
-    return total
-
-
-def _window_connections(in_shape: Shape, out_shape: Shape, kernel: tuple[int, int], stride: tuple[int, int],
-                        padding: tuple[int, int], dilation: tuple[int, int] = (1, 1)) -> int:
-    """(input pixel, output pixel) pairs a 2-D window connects; taps into the zero padding are no synapse."""
-    return math.prod(
-        _in_bounds_taps(in_shape[1 + i], kernel[i], stride[i], padding[i], dilation[i], out_shape[1 + i])
-        for i in range(2)
-    )
-
-
 def synapse_count(graph: Graph, shapes: dict[str, Shape] | None = None) -> dict[str, int]:
     """Number of synapses (connections from an input unit to an output unit) per projection.
 
     Dense: ``out * in``. Conv2d: ``C_out * C_in/groups`` times the in-bounds kernel taps summed over
     output pixels (taps that fall into the zero padding connect nothing). Sum/AvgPool2d: ``C`` times
-    the in-bounds window members. Flatten and Delay: 0 (one-to-one wiring, no weights).
+    the in-bounds window members (:func:`snn_deploy.ir.lowering.connection_count`). Flatten and Delay: 0
+    (one-to-one wiring, no weights).
     """
     shapes = shapes if shapes is not None else infer_shapes(graph)
     forward = graph.feedforward_edges()
     counts: dict[str, int] = {}
     for name, node in graph.projections().items():
-        if isinstance(node, Dense):
-            counts[name] = int(node.weight.size)
-        elif isinstance(node, (Conv2d, SumPool2d)):
-            in_shape = shapes[next(s for s, t in forward if t == name)]
-            if isinstance(node, Conv2d):
-                window = _window_connections(in_shape, shapes[name], node.weight.shape[2:], node.stride,
-                                             node.padding, node.dilation)
-                counts[name] = int(node.weight.shape[0] * node.weight.shape[1]) * window
-            else:
-                window = _window_connections(in_shape, shapes[name], node.kernel_size, node.stride, node.padding)
-                counts[name] = int(shapes[name][0]) * window
-        else:
+        if isinstance(node, (Flatten, Delay)):
             counts[name] = 0
+        else:
+            counts[name] = connection_count(name, node, shapes[next(s for s, t in forward if t == name)])
     return counts

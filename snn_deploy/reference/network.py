@@ -3,7 +3,7 @@ r"""Lowering an IR graph to the flat arrays of the event loop: one parameter row
 Neurons of all populations are numbered consecutively (populations in graph insertion order, units in
 C order); *source units* are the graph's input units (Input nodes in insertion order, concatenated)
 followed by the neurons. The fan-out lists, per source unit, the synapses ``(neuron, weight, delay_s)``
-its spikes reach after composing every chain of projections (:mod:`snn_deploy.reference.synapses`).
+its spikes reach after composing every chain of projections (:mod:`snn_deploy.ir.lowering`, composed by :mod:`snn_deploy.reference.synapses`).
 
 Each population becomes the per-neuron system of :mod:`snn_deploy.reference.neuron_ode`
 (:math:`\dot I = -\alpha(I - I_\infty)`, :math:`\dot v = -\beta v + K_0 + g I`, a pulse of weight
@@ -31,11 +31,12 @@ import numpy as np
 from snn_deploy.errors import UnsupportedError
 from snn_deploy.reference import coupled
 from snn_deploy.ir.graph import Graph
+from snn_deploy.ir.lowering import lower_projection
 from snn_deploy.ir.nodes import IF, LI, LIF, CoupledLIF, CubaLI, CubaLIF, Input, Population, Projection
 from snn_deploy.reference.neuron_ode import (
     ALPHA, BETA, G, I_INF, JUMP_I, JUMP_V, K0, PARAM_COLUMNS, PHI_MAX, THETA, V_RESET, phi_max,
 )
-from snn_deploy.reference.synapses import Synapses, projection_bias, projection_synapses
+from snn_deploy.reference.synapses import Synapses
 
 
 @dataclass(frozen=True)
@@ -164,12 +165,12 @@ def lower(graph: Graph) -> EventNetwork:
         if not isinstance(node, Projection):
             raise UnsupportedError(f"node '{name}': {node.kind} cannot feed a projection")
         incoming, in_constant = _summed_inputs(name)
-        own = projection_synapses(name, node, shapes[graph.sources(name)[0]])
+        lowered = lower_projection(name, node, shapes[graph.sources(name)[0]])
+        own = Synapses.of(lowered)
         reach[name] = incoming.then(own)
         constant[name] = own.apply(in_constant, size[name])
-        bias = projection_bias(node, shapes[name])
-        if bias is not None:
-            constant[name] = constant[name] + bias
+        if lowered.bias is not None:
+            constant[name] = constant[name] + lowered.bias
 
     def _summed_inputs(name: str) -> tuple[Synapses, np.ndarray]:
         parts, total = [], np.zeros(size[graph.sources(name)[0]])
