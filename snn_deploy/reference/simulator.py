@@ -16,8 +16,6 @@ Conventions:
 """
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -26,6 +24,7 @@ import numpy as np
 from snn_deploy.errors import UnsupportedError
 from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.nodes import Output, Population
+from snn_deploy.parallel import map_batches
 from snn_deploy.reference.event_loop import OK, TOO_MANY_EVENTS, run_sample
 from snn_deploy.reference.network import EventNetwork, lower
 from snn_deploy.reference.neuron_ode import BETA, G, I_INF, K0, THETA
@@ -97,7 +96,7 @@ def _check_finite_run(network: EventNetwork) -> None:
 
 def _run(
     graph: Graph, events: SpikeEvents, t_end_s: float | None, record: Record, probe_times_s: np.ndarray,
-    max_events: int,
+    max_events: int, threads: int | None,
 ) -> tuple[EventNetwork, list[str], list[tuple[np.ndarray, np.ndarray]], np.ndarray, np.ndarray]:
     network = lower(graph)
     if events.units != network.n_inputs:
@@ -125,9 +124,10 @@ def _run(
             max_events,
         )
 
-    # samples are independent and run_sample releases the GIL: one thread per core
-    with ThreadPoolExecutor(max_workers=max(1, min(events.batch, os.cpu_count() or 1))) as pool:
-        results = list(pool.map(one_sample, range(events.batch)))
+    # samples are independent and run_sample releases the GIL; one sample per call balances unequal samples
+    parts = map_batches(lambda s: [one_sample(b) for b in range(s.start, s.stop)], events.batch, threads,
+                        samples_per_call=1)
+    results = [result for part in parts for result in part]
     for b, (status, neuron, spike_t, p_i, p_v) in enumerate(results):
         if status == TOO_MANY_EVENTS:
             raise UnsupportedError(f"sample {b}: more than {max_events} synaptic events; pass a smaller t_end_s")
@@ -141,13 +141,14 @@ def _run(
 
 def simulate(
     graph: Graph, events: SpikeEvents, *, t_end_s: float | None = None, record: Record = "outputs",
-    max_events: int = MAX_EVENTS,
+    max_events: int = MAX_EVENTS, threads: int | None = None,
 ) -> dict[str, SpikeEvents]:
     """Exact spike times of the recorded populations for every sample of ``events``.
 
-    Input events after ``t_end_s`` are ignored; spikes are reported for times ``<= t_end_s``.
+    Input events after ``t_end_s`` are ignored; spikes are reported for times ``<= t_end_s``. Samples run on
+    ``threads`` threads (default :func:`snn_deploy.parallel.default_threads`); the result does not depend on it.
     """
-    network, names, spikes, _, _ = _run(graph, events, t_end_s, record, np.zeros(0), max_events)
+    network, names, spikes, _, _ = _run(graph, events, t_end_s, record, np.zeros(0), max_events, threads)
     result: dict[str, SpikeEvents] = {}
     for name in names:
         start, count = network.offsets[name]
@@ -164,7 +165,7 @@ def simulate(
 
 def membrane_traces(
     graph: Graph, events: SpikeEvents, times_s: np.ndarray, *, record: Record = "outputs",
-    max_events: int = MAX_EVENTS,
+    max_events: int = MAX_EVENTS, threads: int | None = None,
 ) -> dict[str, StateTrace]:
     """Synaptic current and membrane of the recorded populations at ``times_s`` (exact, left limits).
 
@@ -173,7 +174,7 @@ def membrane_traces(
     times = np.sort(np.asarray(times_s, dtype=np.float64).reshape(-1))
     if times.size == 0 or not np.all(np.isfinite(times)) or times[0] < 0:
         raise UnsupportedError("membrane_traces: times_s must be non-empty, finite and >= 0")
-    network, names, _, probe_i, probe_v = _run(graph, events, float(times[-1]), record, times, max_events)
+    network, names, _, probe_i, probe_v = _run(graph, events, float(times[-1]), record, times, max_events, threads)
     traces: dict[str, StateTrace] = {}
     for name in names:
         start, count = network.offsets[name]
