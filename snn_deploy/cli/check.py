@@ -2,13 +2,13 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 import sys
 
 import click
 
 from snn_deploy.cli.options import model_argument, reset_mode_option
 from snn_deploy.reference.datasets import DATASETS
+from snn_deploy.targets import engine_names, target_names
 
 
 def _progress_bar(quiet: bool):
@@ -34,8 +34,8 @@ def _population_lines(summary: dict) -> list[str]:
 @click.command("check")
 @model_argument
 @reset_mode_option
-@click.option("--target", required=True, type=click.Choice(["loihi2", "speck"]), help="Chip to deploy to.")
-@click.option("--engine", type=click.Choice(["lava", "sinabs"]), default=None,
+@click.option("--target", required=True, type=click.Choice(target_names()), help="Chip to deploy to.")
+@click.option("--engine", type=click.Choice(engine_names()), default=None,
               help="Also run the vendor simulator and require bit-exact equality with the emulator.")
 @click.option("--artifact", "artifact_dir", type=click.Path(file_okay=False, exists=True, path_type=str),
               default=None, help="Use this compiled directory instead of compiling MODEL.")
@@ -74,10 +74,7 @@ def check_command(model: str, reset_mode: str | None, spike_step_s: float | None
                   as_json: bool,
                   junit_path: str | None, report_dir: str | None) -> None:
     """Check that MODEL deployed to TARGET does what the exact reference does (and what the vendor engine does)."""
-    from snn_deploy.check.tolerance import derived_tolerances
-    from snn_deploy.check.junit import write_junit
-    from snn_deploy.check.runner import CheckInput, dataset_input, random_input, run_check
-    from snn_deploy.ir.io import load
+    import snn_deploy as sd
     from snn_deploy.reference.simulator import input_units
     from snn_deploy.spikes import load_input
 
@@ -85,34 +82,31 @@ def check_command(model: str, reset_mode: str | None, spike_step_s: float | None
                                        ("--random", random_samples)) if value is not None]
     if len(chosen) != 1:
         raise click.UsageError("give exactly one of --input, --dataset, --random")
-    graph = load(model, reset_mode=reset_mode, spike_step_s=spike_step_s)
+    graph = sd.read(model, reset_mode=reset_mode, spike_step_s=spike_step_s)
     units = input_units(graph)
     if input_path is not None:
         events, _ = load_input(input_path, units=units)
-        check_input = CheckInput(events, None, f"input {input_path}")
+        check_input = sd.CheckInput(events, None, f"input {input_path}")
     elif dataset is not None:
-        check_input = dataset_input(graph, dataset, limit=limit)
+        check_input = sd.dataset_inputs(graph, dataset, limit=limit)
     else:
-        check_input = random_input(units, random_samples, seed, duration_s, rate_hz)
+        check_input = sd.poisson_inputs(units, random_samples, seed, duration_s, rate_hz)
     with _progress_bar(as_json) as bar:
         def progress(message: str) -> None:
             bar.set_description_str(message)
             bar.update(1)
 
-        def tolerances(graph_, dt_s_: float):
-            given = {"steps": tolerance_steps, "min_match": min_match, "max_accuracy_drop": max_accuracy_drop / 100}
-            return replace(derived_tolerances(graph_, dt_s_), **{k: v for k, v in given.items() if v is not None})
-
-        run = run_check(graph, model, target=target, engine=engine, check_input=check_input,
-                        tolerances=tolerances, artifact_dir=artifact_dir, dt_s=dt_s,
-                        record_state=report_dir is not None, progress=progress)
-    result = run.result
-    if junit_path is not None:
-        write_junit(junit_path, f"snn-deploy check {model} --target {target}", result.criteria())
-    if report_dir is not None:
-        from snn_deploy.check.report import write_report
-
-        write_report(report_dir, result, graph, check_input.events, run.reference, run.emulated, run.manifest)
+        if artifact_dir is None:
+            progress(f"compiling {model} for {target}")
+            deployment = sd.compile(graph, target, dt_s)
+        else:
+            deployment = sd.load_artifact(artifact_dir)
+            if deployment.target.name != target:
+                raise sd.UnsupportedError(f"{artifact_dir}: compiled for '{deployment.target.name}', "
+                                          f"not '{target}'")
+        result = sd.check(graph, deployment, check_input, engine, tolerance_steps=tolerance_steps,
+                          min_match=min_match, max_accuracy_drop=max_accuracy_drop / 100, report_dir=report_dir,
+                          junit_path=junit_path, name=model, progress=progress)
     if as_json:
         click.echo(json.dumps(result.to_json(), sort_keys=True))
     else:

@@ -28,7 +28,7 @@ def poisson_command(rates_path: str | None, rate_hz: float | None, units: int | 
     """Independent homogeneous Poisson spike trains; writes input events (sample, unit, time_s, batch, units)."""
     import numpy as np
 
-    from snn_deploy.reference.encoders import poisson_encode
+    import snn_deploy as sd
     from snn_deploy.spikes import save_input
 
     if (rates_path is None) == (rate_hz is None):
@@ -41,7 +41,7 @@ def poisson_command(rates_path: str | None, rate_hz: float | None, units: int | 
         if units is not None:
             raise click.UsageError("--units goes with --rate-hz; a --rates-hz file gives its own units")
         rates = _read_rates(rates_path, batch)
-    events = poisson_encode(rates, duration_s, seed)
+    events = sd.poisson_events(rates, duration_s, seed)
     save_input(output, events)
     click.echo(f"wrote {output} ({events.batch} samples, {events.units} units, {events.time_s.size} events)")
 
@@ -95,7 +95,7 @@ def decode_command(spikes_path: str, node: str, readout: str, tau_s: float | Non
     """
     import numpy as np
 
-    from snn_deploy.reference.decoding import instantaneous_rate, window_rate
+    import snn_deploy as sd
     from snn_deploy.spikes import save_npz
 
     if readout == "ifr" and (tau_s is None or not at_s or window_s is not None):
@@ -105,9 +105,9 @@ def decode_command(spikes_path: str, node: str, readout: str, tau_s: float | Non
     events = _node_events(spikes_path, node, batch, units, latency_steps)
     if readout == "ifr":
         times = np.asarray(at_s, np.float64)
-        arrays = {"rate_hz": instantaneous_rate(events, times, tau_s), "times_s": times}
+        arrays = {"rate_hz": sd.instantaneous_rate(events, times, tau_s), "times_s": times}
     else:
-        arrays = {"rate_hz": window_rate(events, *window_s), "window_s": np.asarray(window_s, np.float64)}
+        arrays = {"rate_hz": sd.window_rate(events, *window_s), "window_s": np.asarray(window_s, np.float64)}
     save_npz(output, arrays)
     rate = arrays["rate_hz"]
     click.echo(f"wrote {output} ({node}: {events.batch} samples x {events.units} units, mean rate "
@@ -116,20 +116,20 @@ def decode_command(spikes_path: str, node: str, readout: str, tau_s: float | Non
 
 def _node_events(path: str, node: str, batch: int | None, units: int | None, latency_steps: int):
     """Spike events of ``node`` from an engine file (``<node>/spikes`` raster + ``dt_s``) or a reference file."""
-    from snn_deploy.check.equivalence import raster_to_events
+    import snn_deploy as sd
     from snn_deploy.errors import ModelFormatError
-    from snn_deploy.spikes import load_engine_output, load_reference_output, read_npz
+    from snn_deploy.spikes import load_reference_output, read_npz
 
     if "dt_s" not in read_npz(path):
         if batch is None or units is None:
             raise click.UsageError(f"{path} is a reference file (it stores no sizes): give --batch and --units")
         return load_reference_output(path, batch, {node: units})[node]
-    records, dt_s = load_engine_output(path)
-    raster = records.get(f"{node}/spikes")
+    records = sd.Records.load(path)
+    raster = records.spikes.get(node)
     if raster is None or raster.ndim != 3:
-        nodes = ", ".join(sorted({key.split("/")[0] for key in records})) or "none"
+        nodes = ", ".join(sorted({key.split("/")[0] for key in records.arrays})) or "none"
         raise ModelFormatError(f"{path}: no [batch, steps, units] '{node}/spikes' (nodes: {nodes})")
-    return raster_to_events(raster, dt_s, latency_steps)
+    return records.events(node, latency_steps)
 
 
 COMMANDS: list[click.Command] = [encode_group, decode_command]

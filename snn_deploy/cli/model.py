@@ -12,11 +12,11 @@ from snn_deploy.cli.options import model_argument, reset_mode_option
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 def inspect_command(model: str, reset_mode: str | None, spike_step_s: float | None, as_json: bool) -> None:
     """Show MODEL's nodes (kind, output shape, neurons, synapses, parameter ranges) and totals."""
+    import snn_deploy as sd
     from snn_deploy.artifacts import dumps_json
-    from snn_deploy.ir.io import load
-    from snn_deploy.ir.io.summary import format_summary, graph_summary
+    from snn_deploy.ir.io.summary import format_summary
 
-    summary = {"model": model, **graph_summary(load(model, reset_mode=reset_mode, spike_step_s=spike_step_s))}
+    summary = {"model": model, **sd.inspect(sd.read(model, reset_mode=reset_mode, spike_step_s=spike_step_s))}
     click.echo(dumps_json(summary).rstrip("\n") if as_json else format_summary(summary))
 
 
@@ -29,10 +29,10 @@ def convert_command(source: str, target: str, reset_mode: str | None, spike_step
 
     TARGET is written atomically: it is either complete or left as it was.
     """
-    from snn_deploy.ir.io import load, save
+    import snn_deploy as sd
 
-    graph = load(source, reset_mode=reset_mode, spike_step_s=spike_step_s)
-    save(graph, target)
+    graph = sd.read(source, reset_mode=reset_mode, spike_step_s=spike_step_s)
+    sd.write(graph, target)
     click.echo(f"wrote {target} ({len(graph.nodes)} nodes, {len(graph.edges)} edges)")
 
 

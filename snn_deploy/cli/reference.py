@@ -23,8 +23,8 @@ def train_command(dataset: str, output: str, seed: int, epochs: int | None) -> N
     test split is not read (measure it once with 'snn-deploy evaluate')."""
     from tqdm import tqdm
 
-    from snn_deploy.ir.io import save
-    from snn_deploy.reference.trainer import PRESETS, train
+    import snn_deploy as sd
+    from snn_deploy.reference.trainer import PRESETS
 
     config = PRESETS[dataset]
     total = config.epochs if epochs is None else epochs
@@ -35,8 +35,8 @@ def train_command(dataset: str, output: str, seed: int, epochs: int | None) -> N
                             validation=f"{history.validation_accuracy[-1]:.3f}")
             bar.update(1)
 
-        result = train(config, seed, epochs=total, progress=progress)
-    save(result.graph, output)
+        result = sd.train(dataset, seed, epochs=total, progress=progress)
+    sd.write(result.graph, output)
     click.echo(json.dumps({
         "dataset": dataset, "seed": seed, "epochs": total, "selected_epoch": result.graph.metadata["selected_epoch"],
         "train_accuracy": result.train_accuracy, "validation_accuracy": result.validation_accuracy,
@@ -54,15 +54,9 @@ def train_command(dataset: str, output: str, seed: int, epochs: int | None) -> N
 def evaluate_command(model: str, reset_mode: str | None, spike_step_s: float | None, dataset: str | None, engine: str) -> None:
     """Train, validation and test accuracy of MODEL on a dataset (one JSON line, with how each split is made):
     the output neuron that fires first is the class (silence, ties: wrong)."""
-    from snn_deploy.errors import UnsupportedError
-    from snn_deploy.ir.io import load
-    from snn_deploy.reference.evaluation import evaluate
+    import snn_deploy as sd
 
-    graph = load(model, reset_mode=reset_mode, spike_step_s=spike_step_s)
-    dataset = dataset or graph.metadata.get("dataset")
-    if dataset not in DATASETS:
-        raise UnsupportedError(f"{model}: no dataset in its metadata; pass --dataset ({', '.join(DATASETS)})")
-    result = evaluate(graph, dataset, source=model)
+    result = sd.evaluate(sd.read(model, reset_mode=reset_mode, spike_step_s=spike_step_s), dataset, source=model)
     click.echo(json.dumps({"model": model, **result}, sort_keys=True))
 
 
