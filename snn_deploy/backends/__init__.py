@@ -17,9 +17,9 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Iterable, Mapping
 
 from snn_deploy.errors import ModelFormatError, UnsupportedError
+from snn_deploy.ir.records import select_records  # noqa: F401  (the backends' record selection)
 
 #: target name -> (backend module, vendor engine name)
 TARGETS: dict[str, tuple[str, str]] = {
@@ -57,20 +57,3 @@ def read_manifest(artifact_dir: str | Path) -> dict:
 
 def backend_for_artifact(artifact_dir: str | Path) -> ModuleType:
     return backend_for_target(read_manifest(artifact_dir)["target"])
-
-
-def select_records(populations: Iterable[str], outputs: Mapping[str, str], record: str) -> dict[str, str]:
-    """Record key prefix -> population for ``record``: ``outputs`` (output node names, each recording its
-    source population), ``all`` (every population) or comma-separated population / output names."""
-    if record == "outputs":
-        return dict(sorted(outputs.items()))
-    chosen_all = {p: p for p in populations}
-    if record == "all":
-        return chosen_all
-    known = {**chosen_all, **outputs}
-    chosen = {}
-    for name in (n.strip() for n in record.split(",") if n.strip()):
-        if name not in known:
-            raise UnsupportedError(f"--record: no population or output named '{name}' (known: {', '.join(known)})")
-        chosen[name] = known[name]
-    return chosen

@@ -17,13 +17,11 @@ Conventions:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
-
 import numpy as np
 
 from snn_deploy.errors import UnsupportedError
 from snn_deploy.ir.graph import Graph
-from snn_deploy.ir.nodes import Output, Population
+from snn_deploy.ir.records import Record, select_records
 from snn_deploy.parallel import map_batches
 from snn_deploy.reference.event_loop import OK, TOO_MANY_EVENTS, run_sample
 from snn_deploy.reference.network import EventNetwork, lower
@@ -32,9 +30,6 @@ from snn_deploy.spikes import SpikeEvents
 
 #: default bound on synaptic events per sample (guards against self-sustained activity without t_end_s)
 MAX_EVENTS = 10**8
-
-Record = str | Sequence[str]
-
 
 @dataclass(frozen=True)
 class StateTrace:
@@ -51,25 +46,17 @@ def input_units(graph: Graph) -> int:
 
 
 def recorded_populations(graph: Graph, record: Record) -> list[str]:
-    """Population names selected by ``record``: ``"outputs"``, ``"all"``, comma-separated or a sequence of names.
+    """Population names selected by ``record`` (:func:`snn_deploy.ir.records.select_records`), each once.
 
     An Output node's name selects the population that feeds it.
     """
     populations = graph.populations()
-    if isinstance(record, str) and record == "all":
-        return list(populations)
-    names = list(graph.outputs) if isinstance(record, str) and record == "outputs" else (
-        [n.strip() for n in record.split(",") if n.strip()] if isinstance(record, str) else list(record))
+    outputs = {name: graph.sources(name)[0] for name in graph.outputs}
     chosen: list[str] = []
-    for name in names:
-        if isinstance(graph.nodes.get(name), Output):
-            (source,) = graph.sources(name)
-            if not isinstance(graph.nodes[source], Population):
-                raise UnsupportedError(
-                    f"node '{name}': its source '{source}' is a {graph.nodes[source].kind}, not a population with spikes")
-            name = source
+    for key, name in select_records(populations, outputs, record).items():
         if name not in populations:
-            raise UnsupportedError(f"record: '{name}' is not a population or Output node of the graph")
+            raise UnsupportedError(
+                f"node '{key}': its source '{name}' is a {graph.nodes[name].kind}, not a population with spikes")
         if name not in chosen:
             chosen.append(name)
     return chosen

@@ -183,5 +183,5 @@ def test_record_selects_populations_by_name_or_output():
     events = SpikeEvents([0], [0], [1e-3], 1, 3)
     assert list(simulate(graph, events, t_end_s=0.01)) == ["p2"]
     assert list(simulate(graph, events, t_end_s=0.01, record="p1,out")) == ["p1", "p2"]
-    with pytest.raises(UnsupportedError, match="'d0' is not a population"):
+    with pytest.raises(UnsupportedError, match="no population or output named 'd0'"):
         simulate(graph, events, t_end_s=0.01, record="d0")
