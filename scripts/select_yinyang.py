@@ -31,7 +31,7 @@ import time
 from pathlib import Path
 
 from snn_deploy.check.equivalence import Tolerances
-from snn_deploy.check.runner import dataset_input, run_check
+from snn_deploy.check.runner import CheckOptions, dataset_input, run_check
 from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.io import save
 from snn_deploy.reference.trainer import PRESETS, MainPhase, RobustPhase, TrainConfig, TrainResult, main_phase
@@ -62,8 +62,8 @@ def dt_candidates(config: TrainConfig) -> tuple[float, ...]:
 def deployed_validation(graph: Graph, dt_s: float, limit: int | None) -> dict:
     """Reference and emulated Loihi 2 accuracy of ``graph`` on the (first ``limit``) validation samples at ``dt_s``."""
     check_input = dataset_input(graph, DATASET, split="validation", limit=limit)
-    run = run_check(graph, "candidate", target="loihi2", engine=None, check_input=check_input,
-                    tolerances=TOLERANCES, dt_s=dt_s)
+    run = run_check(graph, check_input, CheckOptions(target="loihi2", tolerances=TOLERANCES, dt_s=dt_s,
+                                                     model_name="candidate"))
     result = run.result
     return {"dt_s": result.dt_s, "samples": int(check_input.labels.size),
             "reference_validation_accuracy": result.classification.accuracy_reference,

@@ -67,7 +67,7 @@ def check(graph: Graph, deployment: Deployment | str, inputs: SpikeEvents | Chec
     ``max_accuracy_drop`` is a fraction (0.005 = 0.5 percentage points). ``report_dir``: write ``report.json``
     and plots there; ``junit_path``: JUnit XML (suite named after ``name``).
     """
-    from snn_deploy.check.runner import run_check
+    from snn_deploy.check.runner import CheckOptions, run_check
 
     if not isinstance(graph, Graph):
         raise UnsupportedError(f"check: expected a snn_deploy graph (snn_deploy.read(path)), got "
@@ -79,10 +79,11 @@ def check(graph: Graph, deployment: Deployment | str, inputs: SpikeEvents | Chec
                                f"not '{engine}'")
     if not isinstance(inputs, CheckInput):
         inputs = CheckInput(_check_events(inputs, deployment.input_units, "check"), labels, "input events")
-    run = run_check(graph, name, target=deployment.target.name, engine=engine, check_input=inputs,
-                    tolerances=_tolerance_rule(tolerance_steps, min_match, max_accuracy_drop),
-                    artifact_dir=str(deployment.artifact_dir), steps=steps, record_state=report_dir is not None,
-                    progress=progress)
+    run = run_check(graph, inputs, CheckOptions(
+        target=deployment.target.name, engine=engine,
+        tolerances=_tolerance_rule(tolerance_steps, min_match, max_accuracy_drop),
+        artifact_dir=str(deployment.artifact_dir), steps=steps, record_state=report_dir is not None,
+        progress=progress, model_name=name))
     if junit_path is not None:
         from snn_deploy.check.junit import write_junit
 

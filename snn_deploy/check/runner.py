@@ -96,72 +96,134 @@ def deployed_steps(events: SpikeEvents, reference: dict[str, SpikeEvents], dt_s:
     return int(np.ceil(last / dt_s)) + latency_steps + int(np.ceil(tolerance_steps)) + 2
 
 
+def _quantization_report(graph: Graph, target: str, dt_s: float) -> dict:
+    """What ``quantization.json`` of ``graph`` compiled for ``target`` at ``dt_s`` holds, made in memory."""
+    if target == "loihi2":
+        from snn_deploy.quantize.loihi2.quantizer import quantize as quantize_loihi2
+
+        return dict(quantize_loihi2(graph, dt_s).report)
+    from snn_deploy.quantize.speck.quantizer import quantize as quantize_speck
+
+    return quantize_speck(graph, dt_s).to_dict()
+
+
 def suggest_dt(graph: Graph, target: str, dt_s: float, octaves: int = 6) -> str | None:
     """The ``dt_s 2^{-+k}`` (k = 1..octaves, nearest first, finer first) whose quantization preserves every
-    population's dynamics (:func:`snn_deploy.check.dynamics.nearby_time_steps`: why both directions)."""
-    backend = backend_for_target(target)
+    population's dynamics (:func:`snn_deploy.check.dynamics.nearby_time_steps`: why both directions).
+    Each candidate is quantized in memory; no artifact is written."""
     for candidate in nearby_time_steps(dt_s, octaves):
-        with tempfile.TemporaryDirectory(prefix="snn-deploy-dt-") as scratch:
-            backend.compile_model(graph, Path(scratch) / "a", CompileOptions(dt_s=candidate))
-            report = json.loads((Path(scratch) / "a" / "quantization.json").read_text())
+        report = _quantization_report(graph, target, candidate)
         if all(c.preserved for c in compare_dynamics(report).values()):
             return f"--dt {candidate:.3g} preserves the dynamics of every population"
     return None
 
 
-def run_check(graph: Graph, model_path: str, *, target: str, engine: str | None, check_input: CheckInput,
-              tolerances: ToleranceRule = derived_tolerances, artifact_dir: str | None = None,
-              dt_s: float | None = None,
-              steps: int | None = None, record_state: bool = False,
-              progress: Progress = lambda message: None) -> CheckRun:
-    """Run every side of the check on ``check_input`` and compare them (``record_state``: keep u/v traces).
+@dataclass(frozen=True)
+class CheckOptions:
+    """How a check runs: the target (and engine, ``None``: no engine run), the pass criteria, where the
+    artifact is, the comparison window and what is kept.
 
     ``tolerances`` may be a rule called with the graph and the deployed step once the artifact is known (the
-    default derives them from the model's time constants). ``steps`` (else the input's ``t_end_s``) bounds the
-    comparison; without either the reference runs until its activity ends.
+    default derives them from the model's time constants). ``artifact_dir=None`` compiles the graph (at
+    ``dt_s``, ``None``: the target's rule). ``steps`` (else the input's ``t_end_s``) bounds the comparison;
+    without either the reference runs until its activity ends. ``record_state`` keeps the u/v traces.
     """
+
+    target: str
+    engine: str | None = None
+    tolerances: ToleranceRule = derived_tolerances
+    artifact_dir: str | None = None
+    dt_s: float | None = None
+    steps: int | None = None
+    record_state: bool = False
+    progress: Progress = lambda message: None
+    #: the model's name in progress messages
+    model_name: str = "the model"
+
+
+@dataclass(frozen=True)
+class _Window:
+    """The compared stretch of time: the reference's spikes before ``t_end_s``, ``steps`` deployed steps."""
+
+    reference: dict[str, SpikeEvents]
+    steps: int
+    t_end_s: float
+
+
+@dataclass(frozen=True)
+class _Runs:
+    """The deployed runs and the artifact's quantization report."""
+
+    emulated: dict[str, np.ndarray]
+    engine_records: dict[str, np.ndarray] | None
+    quantization: dict
+
+
+def _artifact(graph: Graph, options: CheckOptions, scratch: str) -> tuple[str, dict]:
+    """The artifact directory (compiled into ``scratch`` when the options name none) and its manifest."""
+    artifact_dir = options.artifact_dir
+    if artifact_dir is None:
+        options.progress(f"compiling {options.model_name} for {options.target}")
+        artifact_dir = str(Path(scratch) / "artifact")
+        backend_for_target(options.target).compile_model(graph, artifact_dir, CompileOptions(dt_s=options.dt_s))
+    manifest = read_manifest(artifact_dir)
+    if manifest["target"] != options.target:
+        raise UnsupportedError(f"{artifact_dir}: compiled for '{manifest['target']}', not '{options.target}'")
+    return artifact_dir, manifest
+
+
+def _window(graph: Graph, check_input: CheckInput, options: CheckOptions, manifest: dict,
+            tolerances: Tolerances) -> _Window:
+    """Run the exact reference and choose the compared window (see :class:`CheckOptions`)."""
+    dt_s = float(manifest["dt_s"])
+    deepest = max(int(v) for v in (manifest.get("latency_steps_by_node") or {"": 0}).values())
+    options.progress("simulating the exact reference")
+    steps = options.steps
+    limit_s = check_input.t_end_s if steps is None else (steps - deepest) * dt_s
+    reference = _reference(graph, check_input.events, limit_s)
+    if steps is None:
+        steps = deployed_steps(check_input.events, reference, dt_s, deepest, tolerances.steps)
+    t_end_s = (steps - deepest) * dt_s if limit_s is None else min(limit_s, (steps - deepest) * dt_s)
+    return _Window({node: _before(events, t_end_s) for node, events in reference.items()}, steps, t_end_s)
+
+
+def _deployed_runs(artifact_dir: str, check_input: CheckInput, options: CheckOptions, steps: int) -> _Runs:
+    """The emulator (and with an engine, the engine) on the artifact, all populations recorded."""
+    backend = backend_for_target(options.target)
+    options.progress(f"emulating {check_input.description} for {steps} steps")
+    emulated, _ = backend.emulate_artifact(artifact_dir, check_input.events, steps=steps, record="all",
+                                           record_state=options.record_state or options.engine is not None)
+    engine_records = None
+    if options.engine is not None:
+        options.progress(f"running {options.engine}")
+        engine_records, _ = backend.run_artifact(artifact_dir, check_input.events, steps=steps, record="all",
+                                                 record_state=True)
+    quantization = json.loads((Path(artifact_dir) / "quantization.json").read_text())
+    return _Runs(dict(emulated), engine_records, quantization if isinstance(quantization, dict) else {})
+
+
+def run_check(graph: Graph, check_input: CheckInput, options: CheckOptions) -> CheckRun:
+    """Run every side of the check on ``check_input`` and compare them (:class:`CheckOptions`: how)."""
+    target, engine = options.target, options.engine
     if engine is not None and TARGETS[target][1] != engine:
         raise UnsupportedError(f"target '{target}' runs on engine '{TARGETS[target][1]}', not '{engine}'")
-    backend = backend_for_target(target)
     with tempfile.TemporaryDirectory(prefix="snn-deploy-check-") as scratch:
-        if artifact_dir is None:
-            progress(f"compiling {model_path} for {target}")
-            artifact_dir = str(Path(scratch) / "artifact")
-            backend.compile_model(graph, artifact_dir, CompileOptions(dt_s=dt_s))
-        manifest = read_manifest(artifact_dir)
-        if manifest["target"] != target:
-            raise UnsupportedError(f"{artifact_dir}: compiled for '{manifest['target']}', not '{target}'")
+        artifact_dir, manifest = _artifact(graph, options, scratch)
         dt_s = float(manifest["dt_s"])
-        if callable(tolerances):
-            tolerances = tolerances(graph, dt_s)
-        deepest = max(int(v) for v in (manifest.get("latency_steps_by_node") or {"": 0}).values())
-        progress("simulating the exact reference")
-        limit_s = check_input.t_end_s if steps is None else (steps - deepest) * dt_s
-        reference = _reference(graph, check_input.events, limit_s)
-        if steps is None:
-            steps = deployed_steps(check_input.events, reference, dt_s, deepest, tolerances.steps)
-        t_end_s = (steps - deepest) * dt_s if limit_s is None else min(limit_s, (steps - deepest) * dt_s)
-        reference = {node: _before(events, t_end_s) for node, events in reference.items()}
-        progress(f"emulating {check_input.description} for {steps} steps")
-        emulated, _ = backend.emulate_artifact(artifact_dir, check_input.events, steps=steps, record="all",
-                                               record_state=record_state or engine is not None)
-        engine_records = None
-        if engine is not None:
-            progress(f"running {engine}")
-            engine_records, _ = backend.run_artifact(artifact_dir, check_input.events, steps=steps, record="all",
-                                                     record_state=True)
-        quantization = json.loads((Path(artifact_dir) / "quantization.json").read_text())
-    progress("comparing")
-    dynamics = compare_dynamics(quantization) if isinstance(quantization, dict) else {}
+        tolerances = options.tolerances(graph, dt_s) if callable(options.tolerances) else options.tolerances
+        window = _window(graph, check_input, options, manifest, tolerances)
+        runs = _deployed_runs(artifact_dir, check_input, options, window.steps)
+    options.progress("comparing")
+    dynamics = compare_dynamics(runs.quantization)
     suggestion = None
     if any(not c.preserved for c in dynamics.values()):
-        progress("quantization changed the dynamics: looking for a time step that keeps them")
+        options.progress("quantization changed the dynamics: looking for a time step that keeps them")
         suggestion = suggest_dt(graph, target, dt_s)
     result = compare(
-        target=target, engine=engine, manifest=manifest, reference=reference, emulated=emulated, dt_s=dt_s,
-        tolerances=tolerances, output_population=output_population(graph), t_end_s=t_end_s,
-        engine_records=engine_records, node_order=graph.topological_order(), labels=check_input.labels,
-        quantization=list(quantization.get("arrays", [])) if isinstance(quantization, dict) else [],
-        dynamics=dynamics, dynamics_suggestion=suggestion, structurally_silent=silent_reasons(quantization),
+        target=target, engine=engine, manifest=manifest, reference=window.reference, emulated=runs.emulated,
+        dt_s=dt_s, tolerances=tolerances, output_population=output_population(graph), t_end_s=window.t_end_s,
+        engine_records=runs.engine_records, node_order=graph.topological_order(), labels=check_input.labels,
+        quantization=list(runs.quantization.get("arrays", [])), dynamics=dynamics,
+        dynamics_suggestion=suggestion, structurally_silent=silent_reasons(runs.quantization),
     )
-    return CheckRun(result, dict(reference), dict(emulated), dict(manifest))
+    return CheckRun(result, dict(window.reference), runs.emulated, dict(manifest))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from snn_deploy.check.equivalence import Tolerances, compare
-from snn_deploy.check.runner import CheckInput, run_check
+from snn_deploy.check.runner import CheckInput, CheckOptions, run_check
 from snn_deploy.ir import LIF, Dense, Graph, Input, Output
 from snn_deploy.spikes import SpikeEvents
 
@@ -74,8 +74,8 @@ def test_loihi2_check_fails_on_a_population_whose_threshold_is_unreachable_deplo
     )
     times = np.array([0.010, 0.010001, 0.010002, 0.030, 0.030001, 0.030002])
     events = SpikeEvents(np.array([0, 0, 0, 1, 1, 1]), np.array([0, 0, 0, 1, 1, 1]), times, 2, 2)
-    run = run_check(graph, "lif.onnx", target="loihi2", engine=None, check_input=CheckInput(events, None, "coincident"),
-                    tolerances=Tolerances(1.0, 0.0))
+    run = run_check(graph, CheckInput(events, None, "coincident"),
+                    CheckOptions(target="loihi2", tolerances=Tolerances(1.0, 0.0), model_name="lif.onnx"))
     report = run.result.to_json()
     assert report["populations"]["h"]["reference_spikes"] >= 2
     assert report["populations"]["h"]["deployed_spikes_all_steps"] == 0 and not run.result.passed

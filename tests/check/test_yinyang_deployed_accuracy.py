@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from snn_deploy.check.equivalence import Tolerances
-from snn_deploy.check.runner import dataset_input, run_check
+from snn_deploy.check.runner import CheckOptions, dataset_input, run_check
 from snn_deploy.ir.io import load
 
 MODELS = Path(__file__).resolve().parents[2] / "examples" / "models"
@@ -22,8 +22,9 @@ def test_emulated_accuracy_is_within_half_a_point_of_the_exact_reference() -> No
     selection = json.loads((MODELS / "yinyang.selection.json").read_text())
     assert graph.metadata["dt_s"] == selection["decision"]["deploy_dt_s"]
     check_input = dataset_input(graph, "yinyang", split="test")
-    run = run_check(graph, str(MODEL), target="loihi2", engine=None, check_input=check_input,
-                    tolerances=Tolerances(steps=10.0, min_match=0.9, max_accuracy_drop=0.005))
+    run = run_check(graph, check_input, CheckOptions(
+        target="loihi2", tolerances=Tolerances(steps=10.0, min_match=0.9, max_accuracy_drop=0.005),
+        model_name=str(MODEL)))
     verdicts = {c.name: c for c in run.result.criteria()}
     assert run.result.dt_s == graph.metadata["dt_s"]
     assert check_input.labels.size == 1000
