@@ -77,7 +77,7 @@ def test_mmnd_training_is_deterministic(mmnd) -> None:
 def test_layered_pass_of_mmnd_equals_general_simulator(mmnd) -> None:
     """The training engine's first output spikes are those of the event-driven simulator on the same graph."""
     data = load("spikeorder")
-    inputs = CONFIG.encoding.encode(data.validation_x[:40])
+    inputs = CONFIG.encoding.encode(data.validation_x[:80])
     ours = first_output_spikes(LayeredNetwork.from_graph(mmnd.graph), inputs, 64)[0]
     spikes = simulate(mmnd.graph, events_from_times(inputs), record="outputs")["lif3"]
     times = times_from_events(spikes)
