@@ -83,11 +83,13 @@ recurrent Dense of a ``dense_rec`` layer. ``graph.metadata = {"dt_s": 1e-3, "sou
 
 Integers (exact, for the Loihi quantizer)
 -----------------------------------------
-Populations: ``metadata["netx"] = {"layer", "neuron_type", "iDecay", "vDecay", "vThMant",
-"refDelay" (if present), "bias" (int64, population shape, if present), "bias_exp": 6}``; netx
-passes ``du = iDecay - 1``, ``dv = vDecay``. Projections: ``{"layer", "weight" (int64, IR layout),
-"weight_exp": 0, "num_weight_bits": 8, "delay" (int64, one per output unit or ``[out, in]``, if
-present)}``.
+Populations carry a :class:`~snn_deploy.ir.io.netx_integers.NetxNeuron` (``iDecay``, ``vDecay``, ``vThMant``,
+``refDelay`` if present, ``bias`` int64 in the population's shape if present, ``bias_exp = 6``; netx passes
+``du = iDecay - 1``, ``dv = vDecay``), projections a :class:`~snn_deploy.ir.io.netx_integers.NetxSynapse`
+(``weight`` int64 in the IR layout, ``weight_exp = 0``, ``num_weight_bits = 8``, ``delay`` int64 one per output
+unit or ``[out, in]`` if present), the ``average`` read-out's Output a
+:class:`~snn_deploy.ir.io.netx_integers.NetxReadout`, each stored as ``metadata["netx"]``
+(:mod:`snn_deploy.ir.io.netx_integers`: the contract and why it is plain data in the graph).
 
 Continuous equivalent (``dt = dt_s``)
 -------------------------------------
@@ -115,6 +117,7 @@ matches it step for step as follows:
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -124,12 +127,16 @@ import numpy as np
 from snn_deploy.errors import ModelFormatError, UnsupportedError
 from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.io.files import open_hdf5, reading
+from snn_deploy.ir.io.netx_integers import KEY, NetxNeuron, NetxReadout, NetxSynapse
 from snn_deploy.ir.nodes import Conv2d, CubaLIF, Dense, Flatten, Input, Node, Output
 from snn_deploy.ir.shapes import conv2d_output_hw
 
 DT_S = 1e-3
 DECAY_UNITY = 4096
+#: lava-dl passes every netx bias mantissa with this exponent (``get_neuron_params``: ``bias_exp = 6``)
 BIAS_EXP = 6
+#: the weight exponent and bit count of a netx projection: lava-dl reads neither from the file (rule W)
+NETX_WEIGHT_EXP, NETX_NUM_WEIGHT_BITS = 0, 8
 #: clamp of a decay factor away from 0 and 1, so every time constant is finite and positive
 DECAY_MARGIN = 2.0 ** -24
 #: netx's neuron for a layer without one: ``iDecay=0, vDecay=4096, vThMant=1 << 18 - 1`` (= 1 << 17)
@@ -231,7 +238,7 @@ class _Builder:
         self.edges: list[tuple[str, str]] = []
         self.last: str | None = None  # node whose output feeds the next layer
         self.last_shape: Shape = ()
-        self.readout: dict[str, Any] | None = None
+        self.readout: NetxReadout | None = None
 
     def add(self, name: str, node: Node, source: str | None, shape: Shape) -> None:
         self.nodes[name] = node
@@ -252,18 +259,14 @@ class _Builder:
                 raise UnsupportedError(f"{where}: graded spikes are not supported")
             if "messageBits" in neuron and _integer(neuron, "messageBits", where) != 0:
                 raise UnsupportedError(f"{where}: 'messageBits' > 0 (graded spikes) is not supported")
-            config: dict[str, Any] = {"neuron_type": kind}
-            for key in ("iDecay", "vDecay", "vThMant"):
-                config[key] = _integer(neuron, key, where)
-            if "refDelay" in neuron:
-                config["refDelay"] = _integer(neuron, "refDelay", where)
+            config: dict[str, Any] = {key: _integer(neuron, key, where) for key in ("iDecay", "vDecay", "vThMant")}
+            config.update(neuron_type=kind, default_neuron=False,
+                          refDelay=_integer(neuron, "refDelay", where) if "refDelay" in neuron else None)
         else:
-            config = {"neuron_type": DEFAULT_NEURON["type"], "default_neuron": True,
-                      **{k: DEFAULT_NEURON[k] for k in ("iDecay", "vDecay", "vThMant", "refDelay")}}
+            config = {**DEFAULT_NEURON, "neuron_type": DEFAULT_NEURON["type"], "default_neuron": True}
         for key in ("iDecay", "vDecay"):
             if not 0 <= config[key] <= DECAY_UNITY:
                 raise ModelFormatError(f"{where}: '{key}' = {config[key]} is outside 0..{DECAY_UNITY}")
-        netx: dict[str, Any] = {"layer": index, **config}
         bias_mant = np.zeros(shape, dtype=np.int64)
         if bias is not None:
             try:
@@ -271,10 +274,12 @@ class _Builder:
             except ValueError:
                 raise ModelFormatError(f"layer {index}: 'bias' of shape {bias.shape} does not fit the layer shape "
                                        f"{shape}") from None
-            netx["bias"] = bias_mant
-        netx["bias_exp"] = BIAS_EXP
-        params = cuba_parameters(config["iDecay"], config["vDecay"], config["vThMant"], bias_mant, self.dt_s)
-        self.add(f"layer{index}", CubaLIF.create(shape, **params, metadata={"netx": netx}), source, shape)
+        netx = NetxNeuron(layer=index, neuron_type=config["neuron_type"], i_decay=config["iDecay"],
+                          v_decay=config["vDecay"], v_th_mant=config["vThMant"], bias_exp=BIAS_EXP,
+                          bias=None if bias is None else bias_mant, ref_delay=config["refDelay"],
+                          default_neuron=config["default_neuron"])
+        params = cuba_parameters(netx.i_decay, netx.v_decay, netx.v_th_mant, bias_mant, self.dt_s)
+        self.add(f"layer{index}", CubaLIF.create(shape, **params, metadata={KEY: netx.to_metadata()}), source, shape)
 
     def input_layer(self, index: int, layer: h5py.Group, shape: Shape) -> None:
         """Without ``neuron``: the :class:`Input` alone (lava-dl's pass-through); with it: Input -> relay."""
@@ -287,18 +292,19 @@ class _Builder:
                                    f"population is [units, units], supported up to {MAX_INPUT_UNITS} units")
         transform = {key: _integer(layer, key, f"layer {index}") for key in ("weight", "bias") if key in layer}
         identity = np.eye(size, dtype=np.int64)
-        netx = {"layer": index, "weight": identity, "weight_exp": 0, "num_weight_bits": 8}
-        self.add(f"layer{index}.synapse", Dense(identity, metadata={"netx": netx}), "input", (size,))
+        self.add(f"layer{index}.synapse", Dense(identity, metadata={KEY: self.synapse(index, identity).to_metadata()}),
+                 "input", (size,))
         self.population(index, layer, shape, None, f"layer{index}.synapse")
         if transform:
             pop = self.nodes[f"layer{index}"]
-            meta = dict(pop.metadata["netx"], transform=transform)
-            self.nodes[f"layer{index}"] = pop.replace(metadata={"netx": meta})
+            netx = replace(NetxNeuron.from_metadata(pop.metadata[KEY], f"layer {index}"), transform=transform)
+            self.nodes[f"layer{index}"] = pop.replace(metadata={KEY: netx.to_metadata()})
 
     @staticmethod
-    def synapse_meta(index: int, weight: np.ndarray) -> dict[str, Any]:
+    def synapse(index: int, weight: np.ndarray, delay: np.ndarray | None = None) -> NetxSynapse:
         """The exact integer weights; lava-dl reads no exponent from the file (module docstring, rule W)."""
-        return {"layer": index, "weight": weight, "weight_exp": 0, "num_weight_bits": 8}
+        return NetxSynapse(layer=index, weight=weight, weight_exp=NETX_WEIGHT_EXP,
+                           num_weight_bits=NETX_NUM_WEIGHT_BITS, delay=delay)
 
     def conv_layer(self, index: int, layer: h5py.Group, shape: Shape) -> None:
         where = f"layer {index}"
@@ -319,7 +325,7 @@ class _Builder:
         if (weight.shape[0], *hw) != shape:
             raise ModelFormatError(f"{where}: shape {shape} but the conv gives {(weight.shape[0], *hw)}")
         conv = Conv2d(weight.astype(np.float64), stride=stride, padding=padding, dilation=dilation, groups=groups,
-                      metadata={"netx": self.synapse_meta(index, weight)})
+                      metadata={KEY: self.synapse(index, weight).to_metadata()})
         self.add(f"layer{index}.synapse", conv, self.last, shape)
         bias = _integers(layer, "bias", where) if "bias" in layer else None
         self.population(index, layer, shape, bias, f"layer{index}.synapse")
@@ -343,13 +349,12 @@ class _Builder:
         names = {"weight": f"layer{index}.synapse", "weight_rec": f"layer{index}.recurrent"}
         dense = {}
         for key, weight in weights.items():
-            netx = self.synapse_meta(index, weight)
             delay_s = None
             if delay is not None:
-                netx["delay"] = delay
                 delay_s = np.broadcast_to(delay * self.dt_s if delay.ndim == 2 else (delay * self.dt_s)[:, None],
                                           weight.shape)
-            dense[key] = Dense(weight.astype(np.float64), delay_s=delay_s, metadata={"netx": netx})
+            dense[key] = Dense(weight.astype(np.float64), delay_s=delay_s,
+                               metadata={KEY: self.synapse(index, weight, delay).to_metadata()})
         self.add(names["weight"], dense["weight"], self.last, (size,))
         bias = _integers(layer, "bias", where).reshape(-1) if "bias" in layer else None
         if bias is not None and bias.size not in (1, size):
@@ -394,7 +399,7 @@ class _Builder:
         size = int(np.prod(self.last_shape))
         if outputs < 1 or size % outputs:
             raise ModelFormatError(f"layer {index}: average over {outputs} groups does not divide {size} units")
-        self.readout = {"layer": index, "readout": "average", "num_outputs": outputs, "group_size": size // outputs}
+        self.readout = NetxReadout(layer=index, num_outputs=outputs, group_size=size // outputs)
 
 
 def from_hdf5(handle: h5py.File, dt_s: float = DT_S) -> Graph:
@@ -430,7 +435,7 @@ def from_hdf5(handle: h5py.File, dt_s: float = DT_S) -> Graph:
             builder.average_layer(index, shape)
         else:
             raise UnsupportedError(f"layer {index}: netx layer type '{kind}' is not supported")
-    output_meta = {"netx": builder.readout} if builder.readout else {}
+    output_meta = {KEY: builder.readout.to_metadata()} if builder.readout else {}
     builder.nodes["output"] = Output(builder.last_shape, metadata=output_meta)
     builder.edges.append((builder.last, "output"))
     simulation = {}

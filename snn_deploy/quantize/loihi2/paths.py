@@ -22,6 +22,7 @@ import scipy.sparse as sp
 
 from snn_deploy.errors import UnsupportedError
 from snn_deploy.ir.graph import Graph
+from snn_deploy.ir.io.netx_integers import netx_synapse
 from snn_deploy.ir.nodes import AvgPool2d, Conv2d, Delay, Dense, Flatten, Input, Node, Population, SumPool2d
 from snn_deploy.ir.shapes import conv2d_output_hw
 
@@ -105,10 +106,11 @@ def projection_terms(name: str, node: Node, in_shape: tuple[int, ...], dt_s: flo
                      use_netx: bool) -> tuple[Terms, np.ndarray | None, list[float]]:
     """The node's linear map split by delay, its constant bias, and the delay rounding errors (seconds).
 
-    ``use_netx``: take the integer weights and delays of ``metadata["netx"]`` (see /work/notes/contracts.md).
+    ``use_netx``: take the integer weights and delays of the node's
+    :class:`~snn_deploy.ir.io.netx_integers.NetxSynapse` (the netx reader's contract).
     """
     size_in = int(np.prod(in_shape))
-    netx = node.metadata.get("netx") if use_netx else None
+    netx = netx_synapse(node, name) if use_netx and isinstance(node, (Dense, Conv2d)) else None
     if isinstance(node, Flatten):
         return {0: sp.identity(size_in, format="csr")}, None, []
     if isinstance(node, Delay):
@@ -116,9 +118,9 @@ def projection_terms(name: str, node: Node, in_shape: tuple[int, ...], dt_s: flo
         steps = np.rint(delay_s / dt_s).astype(np.int64)
         return _split_by_delay(np.diag(np.ones(size_in)), np.diag(steps)), None, list(np.abs(steps * dt_s - delay_s))
     if isinstance(node, Dense):
-        weight = np.asarray(netx["weight"], np.float64) if netx else node.weight
-        if netx and "delay" in netx:
-            delay = np.asarray(netx["delay"], np.int64)  # one per output unit, or [out, in] (netx_format)
+        weight = netx.weight.astype(np.float64) if netx else node.weight
+        if netx and netx.delay is not None:
+            delay = netx.delay  # one per output unit, or [out, in] (netx_format)
             steps = np.broadcast_to(delay if delay.ndim == 2 else delay.reshape(-1, 1), weight.shape)
             errors: list[float] = []
         elif node.delay_s is not None:
@@ -128,7 +130,7 @@ def projection_terms(name: str, node: Node, in_shape: tuple[int, ...], dt_s: flo
             return {0: sp.csr_matrix(weight)}, None if netx else node.bias, []
         return _split_by_delay(weight, steps), None if netx else node.bias, errors
     if isinstance(node, Conv2d):
-        weight = np.asarray(netx["weight"], np.float64) if netx else node.weight
+        weight = netx.weight.astype(np.float64) if netx else node.weight
         matrix = conv2d_matrix(weight, in_shape, node.stride, node.padding, node.dilation, node.groups)
         bias = None
         if node.bias is not None and not netx:
@@ -157,9 +159,10 @@ def incoming_signals(graph: Graph, dt_s: float, use_netx: bool = False) -> dict[
             terms, bias, errors = projection_terms(name, node, shapes[graph.sources(name)[0]], dt_s, use_netx)
             result = summed.apply(terms, bias)
             result.delay_errors_s.extend(errors)
-            if use_netx and "netx" in node.metadata and isinstance(node, (Dense, Conv2d)):
+            netx = netx_synapse(node, name) if use_netx and isinstance(node, (Dense, Conv2d)) else None
+            if netx is not None:
                 for source in result.terms:
-                    result.netx_exp[source] = int(node.metadata["netx"].get("weight_exp", 0))
+                    result.netx_exp[source] = netx.weight_exp
             memo[name] = result
         return memo[name]
 
