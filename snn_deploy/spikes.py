@@ -20,6 +20,11 @@ import numpy as np
 
 from snn_deploy.errors import ModelFormatError
 
+#: the integer type of spike rasters and records (a file format, not a chip's limit)
+RASTER_DTYPE = np.uint8
+#: the most spikes of one unit one raster bin holds
+MAX_COUNT_PER_BIN = int(np.iinfo(RASTER_DTYPE).max)
+
 
 @dataclass(frozen=True)
 class SpikeEvents:
@@ -68,7 +73,7 @@ class SpikeEvents:
     def to_raster(self, dt_s: float, steps: int | None = None) -> np.ndarray:
         """Bin to a uint8 ``[batch, steps, units]`` count raster: time ``t`` goes to step ``round(t / dt_s)``.
 
-        Raises :class:`ModelFormatError` when a bin would hold more than 255 spikes.
+        Raises :class:`ModelFormatError` when a bin would hold more than :data:`MAX_COUNT_PER_BIN` spikes.
         """
         step = np.rint(self.time_s / dt_s).astype(np.int64)
         if steps is None:
@@ -76,9 +81,10 @@ class SpikeEvents:
         keep = step < steps
         counts = np.zeros((self.batch, steps, self.units), dtype=np.int64)
         np.add.at(counts, (self.sample[keep], step[keep], self.unit[keep]), 1)
-        if counts.size and counts.max() > 255:
-            raise ModelFormatError("spike events: more than 255 spikes of one unit fall in one time step")
-        return counts.astype(np.uint8)
+        if counts.size and counts.max() > MAX_COUNT_PER_BIN:
+            raise ModelFormatError(f"spike events: more than {MAX_COUNT_PER_BIN} spikes of one unit fall in one "
+                                   "time step")
+        return counts.astype(RASTER_DTYPE)
 
     def for_sample(self, b: int) -> tuple[np.ndarray, np.ndarray]:
         """(unit, time_s) of sample ``b``, time ordered."""

@@ -38,6 +38,7 @@ with a negative exponent each part floors its own sum, so those stay separate, a
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -45,23 +46,84 @@ import scipy.sparse
 
 from snn_deploy.emulate.batching import over_batch
 from snn_deploy.quantize.loihi2.deployment import Deployment, LifGroup
-from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec
+from snn_deploy.quantize.spec_check import same_spec
+from snn_deploy.quantize.loihi2.spec import Loihi2Spec, coupling_term, shift_by_exp
 
 #: terms with at most this fraction of non-zero weights (and enough entries) add only their non-zeros
 _SPARSE_DENSITY = 0.1
 _SPARSE_MIN_SIZE = 1 << 14
 
+# columns of _Terms.params (one row per term) and _Network.group_params (one row per group)
+T_SOURCE, T_TARGET, T_DELAY, T_WEIGHT_EXP, T_DENSE_START, T_SPARSE_START = range(6)
+G_U_KEEP, G_V_KEEP, G_VTH_SCALED, G_RESET_INTERVAL, G_RESET_OFFSET, G_COUPLING_START, G_COUPLING_SHIFT, \
+    G_RESET_MASK = range(8)
+_TERM_COLUMNS = {"source": T_SOURCE, "target": T_TARGET, "delay": T_DELAY, "weight_exp": T_WEIGHT_EXP,
+                 "dense_start": T_DENSE_START, "sparse_start": T_SPARSE_START}
+_GROUP_COLUMNS = {"u_keep": G_U_KEEP, "v_keep": G_V_KEEP, "vth_scaled": G_VTH_SCALED, "reset_interval": G_RESET_INTERVAL,
+                  "reset_offset": G_RESET_OFFSET, "coupling_start": G_COUPLING_START,
+                  "coupling_shift": G_COUPLING_SHIFT, "reset_mask": G_RESET_MASK}
+
+
+class Arithmetic(NamedTuple):
+    """The spec's widths the kernel computes with (:data:`LOIHI2`)."""
+
+    decay_bits: int
+    act_shift: int
+    uv_half: int
+    v_limit: int
+    channel_half: int  #: half the int32 channel range: sums wrap modulo ``2 * channel_half``
+
+
+class GroupArrays(NamedTuple):
+    """Neurons of every group, flat: group ``g`` holds neurons ``start[g]:start[g + 1]``."""
+
+    start: np.ndarray
+    params: np.ndarray  #: ``[groups, 8]`` int64, columns ``G_*``
+    bias: np.ndarray
+    v_init: np.ndarray
+    coupling: np.ndarray  #: the coupled groups' mantissas, flat; a group's start is its ``G_COUPLING_START``
+    rec_index: np.ndarray  #: per neuron its record column, -1 when not recorded
+
+
+class TermArrays(NamedTuple):
+    """Every term's parameter row (columns ``T_*``) and weights, dense or compressed by input (:class:`_Terms`)."""
+
+    params: np.ndarray
+    dense: np.ndarray
+    sparse_ptr: np.ndarray
+    sparse_index: np.ndarray
+    sparse_value: np.ndarray
+
+
+class Records(NamedTuple):
+    """Kernel outputs ``[batch, steps, recorded]`` (``u``, ``v`` with no columns when not recorded) and counts."""
+
+    spikes: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    counts: np.ndarray  #: ``[batch, groups, 3]``: u wraps, v clips, coupling saturations
+
+
+class _Ring(NamedTuple):
+    """The units that spiked in the last ``depth`` steps: source ``k``'s are ``index[slot, first[k]:][:count]``."""
+
+    index: np.ndarray
+    count: np.ndarray
+    first: np.ndarray
+
 
 @numba.njit(cache=True, nogil=True)
-def _lif_step(u, v, a_in, drive, u_keep, v_keep, vth_scaled, reset_mask, decay_bits, act_shift, uv_half, v_limit,
-              channel_half, spiked):  # pragma: no cover - compiled
+def _lif_step(u, v, a_in, drive, p, arithmetic, spiked):  # pragma: no cover - compiled
     """One step of Lava's fixed-point LIF on one group's ``u``, ``v`` in place; returns (u wraps, v clips).
 
-    The rules and constants are :data:`LOIHI2`'s (``u_keep = 4096 - du - 1``, ``v_keep = 4096 - dv``,
-    ``vth_scaled = vth << 6``); int32 sums wrap modulo ``2 * channel_half`` as numpy's int32 does in Lava.
-    ``drive`` is the bias plus the coupling term (module docstring); a spike leaves ``(v - vth_scaled) &
-    reset_mask`` (:meth:`Loihi2Spec.reset_mask`). Branch-free, so it compiles to SIMD.
+    The rules and constants are :data:`LOIHI2`'s; the group's row ``p`` of :attr:`GroupArrays.params` gives
+    ``u_keep = 4096 - du - 1``, ``v_keep = 4096 - dv``, ``vth_scaled = vth << 6`` and the reset mask; int32
+    sums wrap modulo ``2 * channel_half`` as numpy's int32 does in Lava. ``drive`` is the bias plus the
+    coupling term (module docstring); a spike leaves ``(v - vth_scaled) & reset_mask``
+    (:meth:`Loihi2Spec.reset_mask`). Branch-free, so it compiles to SIMD.
     """
+    u_keep, v_keep, vth_scaled, reset_mask = p[G_U_KEEP], p[G_V_KEEP], p[G_VTH_SCALED], p[G_RESET_MASK]
+    decay_bits, act_shift, uv_half, v_limit, channel_half = arithmetic
     channel_mask = 2 * channel_half - 1
     wraps = 0
     clips = 0
@@ -116,6 +178,10 @@ def _add_sparse_rows(spiking, ptr, index, value, acc):  # pragma: no cover - com
             acc[index[q]] += value[q]
 
 
+_shift_by_exp = numba.njit(inline="always")(shift_by_exp)  # Loihi2Spec.shift_by_exp, compiled
+_coupling_term = numba.njit(inline="always")(coupling_term)  # Loihi2Spec.coupling_term, compiled
+
+
 @numba.njit(cache=True, nogil=True)
 def _coupling_drive(v, mant, shift, bias, v_limit, drive):  # pragma: no cover - compiled
     """``drive = bias + sat_24(floor(M v / 2^shift))`` (:meth:`Loihi2Spec.coupling_term`); returns the saturations."""
@@ -125,100 +191,109 @@ def _coupling_drive(v, mant, shift, bias, v_limit, drive):  # pragma: no cover -
         total = np.int64(0)
         for j in range(n):
             total += mant[i * n + j] * v[j]
-        term = total >> shift
-        if term > v_limit or term < -v_limit:
-            saturated += 1
-            term = v_limit if term > 0 else -v_limit
+        term = _coupling_term(total, shift, v_limit)
+        saturated += term != total >> shift
         drive[i] = bias[i] + term
     return saturated
 
 
 @numba.njit(cache=True, nogil=True)
-def _run_samples(x_in, group_start, group_params, bias, v_init, coupling, rec_index, term_params, dense, sparse_ptr,
-                 sparse_index, sparse_value, acc_proto, ring_depth, arithmetic, out_spikes, out_u, out_v,
-                 counts):  # pragma: no cover - compiled
+def _synaptic_input(t, ring, groups, terms, acc, a_in):  # pragma: no cover - compiled
+    """``a_in`` of step ``t``: what every term's source sent ``1 + delay`` steps ago, shifted by its exponent."""
+    depth = ring.count.shape[0]
+    a_in[:] = 0
+    for k in range(terms.params.shape[0]):
+        row = terms.params[k]
+        source, target, delay = row[T_SOURCE], row[T_TARGET], row[T_DELAY]
+        if t - 1 - delay < 0:
+            continue
+        slot = (t - 1 - delay) % depth
+        count = ring.count[slot, source]
+        if count == 0:
+            continue
+        sent = ring.index[slot, ring.first[source]:ring.first[source] + count]
+        lo, hi = groups.start[target], groups.start[target + 1]
+        term = acc[:hi - lo]
+        term[:] = 0
+        if row[T_DENSE_START] >= 0:
+            _add_rows(sent, terms.dense[row[T_DENSE_START]:], term)
+        else:
+            _add_sparse_rows(sent, terms.sparse_ptr[row[T_SPARSE_START]:], terms.sparse_index, terms.sparse_value,
+                             term)
+        a_target = a_in[lo:hi]
+        for i in range(hi - lo):
+            a_target[i] += _shift_by_exp(np.int64(term[i]), row[T_WEIGHT_EXP])
+
+
+@numba.njit(cache=True, nogil=True)
+def _group_step(b, t, g, state, groups, arithmetic, spiked, out):  # pragma: no cover - compiled
+    """Step ``t`` of group ``g`` in sample ``b``: periodic reset, coupling, the LIF update, counts and records.
+
+    ``state`` is ``(u, v, a_in, drive)`` of every neuron; leaves the group's spikes in ``spiked[:size]``.
+    """
+    u, v, a_in, drive = state
+    p = groups.params[g]
+    lo, hi = groups.start[g], groups.start[g + 1]
+    u_g, v_g, drive_g, rec_g = u[lo:hi], v[lo:hi], drive[lo:hi], groups.rec_index[lo:hi]
+    if p[G_RESET_INTERVAL] > 0 and (t + 1) % p[G_RESET_INTERVAL] == p[G_RESET_OFFSET]:
+        u_g[:] = 0
+        v_g[:] = 0
+    if p[G_COUPLING_START] >= 0:  # from the previous step's v, before this step's update
+        out.counts[b, g, 2] += _coupling_drive(v_g, groups.coupling[p[G_COUPLING_START]:], p[G_COUPLING_SHIFT],
+                                               groups.bias[lo:hi], arithmetic.v_limit, drive_g)
+    else:
+        drive_g[:] = groups.bias[lo:hi]
+    n_wraps, n_clips = _lif_step(u_g, v_g, a_in[lo:hi], drive_g, p, arithmetic, spiked[:hi - lo])
+    out.counts[b, g, 0] += n_wraps
+    out.counts[b, g, 1] += n_clips
+    record_state = out.u.shape[2] > 0
+    for i in range(hi - lo):
+        if rec_g[i] >= 0:
+            out.spikes[b, t, rec_g[i]] = spiked[i]
+            if record_state:
+                out.u[b, t, rec_g[i]] = u_g[i]
+                out.v[b, t, rec_g[i]] = v_g[i]
+
+
+@numba.njit(cache=True, nogil=True)
+def _run_samples(x_in, groups, terms, arithmetic, acc_proto, ring_depth, out):  # pragma: no cover - compiled
     """Run every sample of ``x_in`` (bool ``[batch, steps, units]``) through the packed network (:class:`_Network`).
 
-    Writes spikes (and, when ``out_u`` has columns, ``u`` and ``v``) of recorded neurons to column
-    ``rec_index[i]`` of ``out_*`` ``[batch, steps, recorded]``, and per sample and group the u wraps, v
-    clips and coupling saturations to ``counts`` ``[batch, groups, 3]``.
+    Writes spikes (and, when ``out.u`` has columns, ``u`` and ``v``) of recorded neurons to column
+    ``groups.rec_index[i]`` of ``out`` ``[batch, steps, recorded]``, and per sample and group the u wraps,
+    v clips and coupling saturations to ``out.counts``.
     """
-    decay_bits, act_shift, uv_half, v_limit, channel_half = arithmetic
     batch, steps, units = x_in.shape
-    n_groups = group_start.size - 1
-    n_neurons = group_start[n_groups]
-    record_state = out_u.shape[2] > 0
+    n_groups = groups.start.size - 1
+    n_neurons = groups.start[n_groups]
     u = np.zeros(n_neurons, np.int64)
     v = np.zeros(n_neurons, np.int64)
     drive = np.zeros(n_neurons, np.int64)
     a_in = np.zeros(n_neurons, np.int64)
     acc = np.zeros_like(acc_proto)
     spiked = np.zeros(acc_proto.size, np.bool_)
-    # the units that spiked in the last ring_depth steps: source k's are ring[slot, source_start[k]:][:count]
-    source_start = np.append(group_start[:-1], n_neurons)
-    ring = np.zeros((ring_depth, n_neurons + units), np.int32)
-    ring_count = np.zeros((ring_depth, n_groups + 1), np.int64)
+    ring = _Ring(np.zeros((ring_depth, n_neurons + units), np.int32), np.zeros((ring_depth, n_groups + 1), np.int64),
+                 np.append(groups.start[:-1], n_neurons))
     for b in range(batch):
         u[:] = 0
-        v[:] = v_init
-        ring_count[:] = 0
+        v[:] = groups.v_init
+        ring.count[:] = 0
         for t in range(steps):
             slot = t % ring_depth
             spiking = np.flatnonzero(x_in[b, t])
-            ring[slot, n_neurons:n_neurons + spiking.size] = spiking
-            ring_count[slot, n_groups] = spiking.size
-            # synaptic input: what every term's source sent 1 + delay steps ago
-            a_in[:] = 0
-            for k in range(term_params.shape[0]):
-                source, target, delay, weight_exp, dense_start, sparse_start = term_params[k]
-                if t - 1 - delay < 0:
-                    continue
-                row_slot = (t - 1 - delay) % ring_depth
-                count = ring_count[row_slot, source]
-                if count == 0:
-                    continue
-                sent = ring[row_slot, source_start[source]:source_start[source] + count]
-                lo, hi = group_start[target], group_start[target + 1]
-                term = acc[:hi - lo]
-                term[:] = 0
-                if dense_start >= 0:
-                    _add_rows(sent, dense[dense_start:], term)
-                else:
-                    _add_sparse_rows(sent, sparse_ptr[sparse_start:], sparse_index, sparse_value, term)
-                a_target = a_in[lo:hi]
-                for i in range(hi - lo):
-                    total = np.int64(term[i])
-                    a_target[i] += total << weight_exp if weight_exp > 0 else total >> -weight_exp
-            # neurons, group by group
+            ring.index[slot, n_neurons:n_neurons + spiking.size] = spiking
+            ring.count[slot, n_groups] = spiking.size
+            _synaptic_input(t, ring, groups, terms, acc, a_in)
             for g in range(n_groups):
-                u_keep, v_keep, vth_scaled, reset_interval, reset_offset, coupling_start, coupling_shift, \
-                    reset_mask = group_params[g]
-                lo, hi = group_start[g], group_start[g + 1]
-                u_g, v_g, a_g, drive_g, rec_g = u[lo:hi], v[lo:hi], a_in[lo:hi], drive[lo:hi], rec_index[lo:hi]
-                if reset_interval > 0 and (t + 1) % reset_interval == reset_offset:
-                    u_g[:] = 0
-                    v_g[:] = 0
-                if coupling_start >= 0:  # from the previous step's v, before this step's update
-                    counts[b, g, 2] += _coupling_drive(v_g, coupling[coupling_start:], coupling_shift, bias[lo:hi],
-                                                       v_limit, drive_g)
-                else:
-                    drive_g[:] = bias[lo:hi]
-                n_wraps, n_clips = _lif_step(u_g, v_g, a_g, drive_g, u_keep, v_keep, vth_scaled, reset_mask,
-                                             decay_bits, act_shift, uv_half, v_limit, channel_half, spiked[:hi - lo])
-                counts[b, g, 0] += n_wraps
-                counts[b, g, 1] += n_clips
-                fired = ring[slot, lo:hi]
+                _group_step(b, t, g, (u, v, a_in, drive), groups, arithmetic, spiked, out)
+                lo, hi = groups.start[g], groups.start[g + 1]
+                fired = ring.index[slot, lo:hi]
                 n_fired = 0
                 for i in range(hi - lo):
                     if spiked[i]:
                         fired[n_fired] = i
                         n_fired += 1
-                    if rec_g[i] >= 0:
-                        out_spikes[b, t, rec_g[i]] = spiked[i]
-                        if record_state:
-                            out_u[b, t, rec_g[i]] = u_g[i]
-                            out_v[b, t, rec_g[i]] = v_g[i]
-                ring_count[slot, g] = n_fired
+                ring.count[slot, g] = n_fired
 
 
 @dataclass
@@ -251,6 +326,22 @@ def _delay_bins(weight: np.ndarray, delay: np.ndarray | None):
         binned = np.where(delay == d, weight, 0)
         if binned.any():
             yield int(d), binned
+
+
+def _term_row(**values: int) -> list[int]:
+    """One row of :attr:`TermArrays.params`, its columns by name (``T_*``)."""
+    row = [0] * len(_TERM_COLUMNS)
+    for name, value in values.items():
+        row[_TERM_COLUMNS[name]] = int(value)
+    return row
+
+
+def _group_row(**values: int) -> list[int]:
+    """One row of :attr:`GroupArrays.params`, its columns by name (``G_*``)."""
+    row = [0] * len(_GROUP_COLUMNS)
+    for name, value in values.items():
+        row[_GROUP_COLUMNS[name]] = int(value)
+    return row
 
 
 class _Terms:
@@ -286,19 +377,22 @@ class _Terms:
                 ptrs.append(by_input.indptr.astype(np.int64) + sparse_size)
                 indices.append(by_input.indices.astype(np.int32))
                 values.append(by_input.data.astype(value_dtype))
-                params.append((source, target, delay, exp, -1, ptr_size))
+                params.append(_term_row(source=source, target=target, delay=delay, weight_exp=exp, dense_start=-1,
+                                        sparse_start=ptr_size))
                 sparse_size += by_input.nnz
                 ptr_size += by_input.indptr.size
             else:
                 dense.append(weight.T.astype(value_dtype).reshape(-1))
-                params.append((source, target, delay, exp, dense_size, -1))
+                params.append(_term_row(source=source, target=target, delay=delay, weight_exp=exp,
+                                        dense_start=dense_size, sparse_start=-1))
                 dense_size += weight.size
-        self.params = np.array(params, np.int64).reshape(-1, 6)
-        self.dense = np.concatenate(dense) if dense else np.zeros(0, value_dtype)
-        self.sparse_ptr = np.concatenate(ptrs) if ptrs else np.zeros(0, np.int64)
-        self.sparse_index = np.concatenate(indices) if indices else np.zeros(0, np.int32)
-        self.sparse_value = np.concatenate(values) if values else np.zeros(0, value_dtype)
-        self.ring_depth = int(self.params[:, 2].max(initial=0)) + 2
+        self.arrays = TermArrays(
+            params=np.array(params, np.int64).reshape(-1, len(_TERM_COLUMNS)),
+            dense=np.concatenate(dense) if dense else np.zeros(0, value_dtype),
+            sparse_ptr=np.concatenate(ptrs) if ptrs else np.zeros(0, np.int64),
+            sparse_index=np.concatenate(indices) if indices else np.zeros(0, np.int32),
+            sparse_value=np.concatenate(values) if values else np.zeros(0, value_dtype))
+        self.ring_depth = int(self.arrays.params[:, T_DELAY].max(initial=0)) + 2
 
 
 class _Network:
@@ -306,7 +400,7 @@ class _Network:
 
     def __init__(self, deployment: Deployment, recorded: tuple[str, ...], spec: Loihi2Spec) -> None:
         groups = deployment.groups
-        self.group_start = np.cumsum([0] + [g.size for g in groups]).astype(np.int64)
+        group_start = np.cumsum([0] + [g.size for g in groups]).astype(np.int64)
         source_index = {g.name: k for k, g in enumerate(groups)} | {deployment.input_name: len(groups)}
         coupling, coupling_size, params = [], 0, []
         for g in groups:
@@ -314,34 +408,33 @@ class _Network:
             if g.coupling is not None:
                 coupling.append(g.coupling.reshape(-1))
                 coupling_start, coupling_size = coupling_size, coupling_size + g.coupling.size
-            params.append((spec.decay_unity - g.du - spec.du_offset, spec.decay_unity - g.dv - spec.dv_offset,
-                           g.vth << spec.vth_shift, g.reset_interval, g.reset_offset, coupling_start,
-                           g.coupling_shift, spec.reset_mask(g.reset)))
-        self.group_params = np.array(params, np.int64).reshape(-1, 8)
-        self.coupling = np.concatenate(coupling) if coupling else np.zeros(0, np.int64)
-        self.bias = np.concatenate([spec.effective_bias(g.bias_mant, g.bias_exp) for g in groups]).astype(np.int64)
-        self.v_init = np.concatenate([np.zeros(g.size, np.int64) if g.v_init is None else g.v_init
-                                      for g in groups]).astype(np.int64)
+            params.append(_group_row(
+                u_keep=spec.decay_unity - g.du - spec.du_offset, v_keep=spec.decay_unity - g.dv - spec.dv_offset,
+                vth_scaled=g.vth << spec.vth_shift, reset_interval=g.reset_interval, reset_offset=g.reset_offset,
+                coupling_start=coupling_start, coupling_shift=g.coupling_shift, reset_mask=spec.reset_mask(g.reset)))
         # recorded neurons write to column population offset + index of the output arrays
-        self.rec_index = np.full(int(self.group_start[-1]), -1, np.int64)
+        rec_index = np.full(int(group_start[-1]), -1, np.int64)
         self.record_offset: dict[str, int] = {}
         for pop in recorded:
             self.record_offset[pop] = sum(deployment.populations[p] for p in self.record_offset)
-        for g, lo in zip(groups, self.group_start):
+        for g, lo in zip(groups, group_start):
             if g.population in self.record_offset:
-                self.rec_index[lo:lo + g.size] = self.record_offset[g.population] + g.indices
+                rec_index[lo:lo + g.size] = self.record_offset[g.population] + g.indices
         self.record_units = sum(deployment.populations[p] for p in recorded)
+        self.groups = GroupArrays(
+            start=group_start, params=np.array(params, np.int64).reshape(-1, len(_GROUP_COLUMNS)),
+            bias=np.concatenate([spec.effective_bias(g.bias_mant, g.bias_exp) for g in groups]).astype(np.int64),
+            v_init=np.concatenate([np.zeros(g.size, np.int64) if g.v_init is None else g.v_init
+                                   for g in groups]).astype(np.int64),
+            coupling=np.concatenate(coupling) if coupling else np.zeros(0, np.int64), rec_index=rec_index)
         self.terms = _Terms(deployment, source_index, spec)
-        self.arithmetic = (spec.decay_bits, spec.act_shift, spec.uv_half, spec.v_limit, 1 << (spec.channel_bits - 1))
+        self.arithmetic = Arithmetic(decay_bits=spec.decay_bits, act_shift=spec.act_shift, uv_half=spec.uv_half,
+                                     v_limit=spec.v_limit, channel_half=1 << (spec.channel_bits - 1))
 
-    def run(self, x_in: np.ndarray, out_spikes: np.ndarray, out_u: np.ndarray, out_v: np.ndarray,
-            counts: np.ndarray) -> None:
+    def run(self, x_in: np.ndarray, out: Records) -> None:
         """:func:`_run_samples` on these samples (a slice of the batch)."""
-        terms = self.terms
-        _run_samples(x_in, self.group_start, self.group_params, self.bias, self.v_init, self.coupling, self.rec_index,
-                     terms.params, terms.dense, terms.sparse_ptr, terms.sparse_index, terms.sparse_value,
-                     np.zeros(int(np.diff(self.group_start).max(initial=0)), terms.acc_dtype), terms.ring_depth,
-                     self.arithmetic, out_spikes, out_u, out_v, counts)
+        acc_proto = np.zeros(int(np.diff(self.groups.start).max(initial=0)), self.terms.acc_dtype)
+        _run_samples(x_in, self.groups, self.terms.arrays, self.arithmetic, acc_proto, self.terms.ring_depth, out)
 
 
 def _population_counts(groups: tuple[LifGroup, ...], per_group: np.ndarray, populations) -> dict[str, int]:
@@ -354,12 +447,15 @@ def emulate(
     *,
     record: tuple[str, ...] | None = None,
     record_state: bool = False,
-    spec: Loihi2Spec = LOIHI2,
+    spec: Loihi2Spec | None = None,
 ) -> EmulationResult:
     """Run ``deployment`` on ``input_spikes`` ``[batch, steps, input_units]``.
 
     ``record``: the populations whose spikes (and with ``record_state`` ``u``, ``v``) are kept; None: all.
+    ``spec``: the deployment's own (:attr:`Deployment.spec`) when None; another one is refused
+    (:class:`UnsupportedError`), since its integers were made for the deployment's.
     """
+    spec = same_spec(deployment.spec, spec, "Loihi 2")
     input_spikes = np.asarray(input_spikes)
     batch, steps, units = input_spikes.shape
     if units != deployment.input_units:
@@ -368,12 +464,12 @@ def emulate(
     network = _Network(deployment, recorded, spec)
     x_in = np.ascontiguousarray(input_spikes > 0)
     state_units = network.record_units if record_state else 0
-    out_spikes = np.zeros((batch, steps, network.record_units), np.uint8)
-    out_u = np.zeros((batch, steps, state_units), np.int64)
-    out_v = np.zeros((batch, steps, state_units), np.int64)
-    counts = np.zeros((batch, len(deployment.groups), 3), np.int64)
+    out = Records(spikes=np.zeros((batch, steps, network.record_units), np.uint8),
+                  u=np.zeros((batch, steps, state_units), np.int64), v=np.zeros((batch, steps, state_units), np.int64),
+                  counts=np.zeros((batch, len(deployment.groups), 3), np.int64))
 
-    over_batch(batch, lambda s: network.run(x_in[s], out_spikes[s], out_u[s], out_v[s], counts[s]))
+    over_batch(batch, lambda s: network.run(x_in[s], Records(*(array[s] for array in out))))
+    out_spikes, out_u, out_v, counts = out
 
     result = EmulationResult(spikes={}, merged_input_events=int(np.count_nonzero(input_spikes > 1)))
     for pop, offset in network.record_offset.items():

@@ -34,7 +34,8 @@ from snn_deploy.emulate.batching import over_batch
 from snn_deploy.errors import ModelFormatError, UnsupportedError
 from snn_deploy.ir.shapes import conv2d_output_hw
 from snn_deploy.quantize.speck.deployment import SpeckDeployment, SpeckLayer
-from snn_deploy.quantize.speck.spec import SPECK
+from snn_deploy.quantize.spec_check import same_spec
+from snn_deploy.quantize.speck.spec import SPECK, SpeckSpec
 
 #: the types spike counts (per neuron and step) are stored in, narrowest first
 SPIKE_DTYPES = (np.uint8, np.int16, np.int32)
@@ -165,7 +166,8 @@ def conv2d(frames: np.ndarray, weight: np.ndarray, stride: tuple[int, int], padd
     return out
 
 
-def _layer_trace(layer: SpeckLayer, frames: np.ndarray, record_state: bool) -> tuple[LayerTrace, np.ndarray]:
+def _layer_trace(layer: SpeckLayer, frames: np.ndarray, record_state: bool, spec: SpeckSpec = SPECK
+                 ) -> tuple[LayerTrace, np.ndarray]:
     """Run one layer on its input counts ``frames`` ``[batch, steps, c, h, w]``.
 
     Returns its trace and its pooled spike counts (the next layer's input; the spikes themselves when it does
@@ -188,7 +190,7 @@ def _layer_trace(layer: SpeckLayer, frames: np.ndarray, record_state: bool) -> t
         stats = np.zeros((batch, 2), np.int64)
         over_batch(batch, lambda s: _run_layer(
             frames[s], kernel, stride, padding, bias, layer.threshold, layer.min_v_mem, layer.reset == "subtract",
-            SPECK.state_range, layer.pool, spikes[s], pooled[s], v[s], u[s], stats[s]))
+            spec.state_range, layer.pool, spikes[s], pooled[s], v[s], u[s], stats[s]))
         largest = int(stats[:, 1].max(initial=0))
         if largest <= np.iinfo(dtype).max:
             trace = LayerTrace(spikes, v if record_state else None, u if record_state else None,
@@ -197,15 +199,18 @@ def _layer_trace(layer: SpeckLayer, frames: np.ndarray, record_state: bool) -> t
     raise UnsupportedError(f"speck layer '{layer.population}': {largest} spikes of one neuron in one step")
 
 
-def emulate(deployment: SpeckDeployment, raster: np.ndarray, record_state: bool = False) -> dict[str, LayerTrace]:
+def emulate(deployment: SpeckDeployment, raster: np.ndarray, record_state: bool = False,
+            spec: SpeckSpec | None = None) -> dict[str, LayerTrace]:
     """Run ``raster`` (``[batch, steps, units]`` input spike counts, units in C, H, W order) through every layer.
 
-    Returns each population's :class:`LayerTrace`, in layer order.
+    Returns each population's :class:`LayerTrace`, in layer order. ``spec``: the deployment's own
+    (:attr:`SpeckDeployment.spec`) when None; another one is refused (:class:`UnsupportedError`).
     """
+    spec = same_spec(deployment.spec, spec, "Speck")
     batch, steps, _ = raster.shape
     frames = np.ascontiguousarray(raster).reshape(batch, steps, *deployment.input_shape)
     traces: dict[str, LayerTrace] = {}
     for layer in deployment.layers:
         traces[layer.population], frames = _layer_trace(layer, frames.reshape(batch, steps, *layer.in_shape),
-                                                        record_state)
+                                                        record_state, spec)
     return traces

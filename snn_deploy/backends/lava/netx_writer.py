@@ -29,10 +29,12 @@ import numpy as np
 
 from snn_deploy.errors import UnsupportedError
 from snn_deploy.quantize.loihi2.deployment import Deployment, Synapse
-from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec, ResetRule, SignMode
+from snn_deploy.quantize.loihi2.spec import Loihi2Spec, ResetRule
 
-#: the input relay neuron: full current decay, near-full voltage decay, threshold 0 (iDecay, vDecay, vThMant)
-RELAY = (4096, 4095, 0)
+
+def relay_neuron(spec: Loihi2Spec) -> tuple[int, int, int]:
+    """The input relay's ``(iDecay, vDecay, vThMant)``: full current decay, the largest voltage decay, threshold 0."""
+    return spec.decay_unity, spec.decay_max, 0
 
 
 def _chain(deployment: Deployment) -> list[list[Synapse]]:
@@ -78,8 +80,7 @@ def _integer_weight(synapse: Synapse, spec: Loihi2Spec) -> np.ndarray:
 def _netx_weight(synapses: list[Synapse], spec: Loihi2Spec) -> np.ndarray:
     """One netx weight matrix for a layer's synapses (summed: an excitatory + inhibitory pair is one matrix)."""
     weight = sum(_integer_weight(s, spec) for s in synapses)
-    mode = spec.sign_mode(weight)
-    low, high = (-128, 127) if mode is SignMode.MIXED else (-255, 255)
+    low, high = spec.exact_weight_range(spec.sign_mode(weight))
     if weight.min() < low or weight.max() > high:
         names = " + ".join(f"'{s.name}'" for s in synapses)
         raise UnsupportedError(f"synapse {names}: weights {weight.min()}..{weight.max()} exceed what netx "
@@ -105,8 +106,9 @@ def _neuron(layer: h5py.Group, i_decay: int, v_decay: int, v_th_mant: int) -> No
         _dataset(neuron, key, np.int64(value))
 
 
-def write_netx(deployment: Deployment, path: str | Path, spec: Loihi2Spec = LOIHI2) -> None:
+def write_netx(deployment: Deployment, path: str | Path) -> None:
     """Write ``path`` if netx can hold ``deployment`` exactly (module docstring), else UnsupportedError."""
+    spec = deployment.spec
     chain = _chain(deployment)
     layers = []
     for synapses in chain:
@@ -125,7 +127,7 @@ def write_netx(deployment: Deployment, path: str | Path, spec: Loihi2Spec = LOIH
         relay = root.create_group("0", track_order=True)
         _dataset(relay, "type", np.array([b"input"]))
         _dataset(relay, "shape", np.array([deployment.input_units], np.int64))
-        _neuron(relay, *RELAY)
+        _neuron(relay, *relay_neuron(spec))
         for k, (synapse, weight, delay) in enumerate(layers, start=1):
             group = deployment.group(synapse.target)
             layer = root.create_group(str(k), track_order=True)

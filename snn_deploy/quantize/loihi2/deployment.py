@@ -81,7 +81,7 @@ class Synapse:
     target: str
     weight: np.ndarray
     weight_exp: int
-    num_weight_bits: int = 8
+    num_weight_bits: int = LOIHI2.weight_bits
     delay: np.ndarray | None = None
 
     def __post_init__(self) -> None:
@@ -98,7 +98,9 @@ class Deployment:
 
     ``populations`` maps IR population names to their neuron counts (the record layout), ``outputs`` maps
     IR Output nodes to the population they record, ``latency_steps`` gives each population's delay (steps)
-    with respect to the IR's continuous time. ``report`` is the quantization report (not stored in npz).
+    with respect to the IR's continuous time. ``report`` is the quantization report (not stored in npz);
+    ``spec`` the target spec the integers were made for (the emulator refuses another one; an artifact's
+    manifest records it).
     """
 
     dt_s: float
@@ -110,6 +112,7 @@ class Deployment:
     outputs: Mapping[str, str]
     latency_steps: Mapping[str, int]
     report: Mapping[str, Any] = field(default_factory=dict)
+    spec: Loihi2Spec = LOIHI2
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "groups", tuple(self.groups))
@@ -160,7 +163,7 @@ class Deployment:
             "latency_steps": dict(self.latency_steps),
         }
         if any(g.coupling is not None for g in self.groups):
-            structure["coupled_arithmetic"] = coupled_arithmetic(LOIHI2)
+            structure["coupled_arithmetic"] = coupled_arithmetic(self.spec)
         arrays: dict[str, np.ndarray] = {"structure": np.array(json.dumps(structure, sort_keys=True))}
         for i, g in enumerate(self.groups):
             arrays[f"group/{i}/indices"] = g.indices
@@ -177,8 +180,10 @@ class Deployment:
         return arrays
 
     @classmethod
-    def from_arrays(cls, arrays: Mapping[str, np.ndarray], source: str = "weights.npz") -> "Deployment":
-        """Inverse of :meth:`to_arrays`; a missing or malformed entry raises :class:`ModelFormatError`."""
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], source: str = "weights.npz",
+                    spec: Loihi2Spec = LOIHI2) -> "Deployment":
+        """Inverse of :meth:`to_arrays` for integers made for ``spec``; a missing or malformed entry raises
+        :class:`ModelFormatError`."""
         try:
             structure = json.loads(str(arrays["structure"].reshape(-1)[0]))
             groups = tuple(
@@ -205,7 +210,7 @@ class Deployment:
                 dt_s=float(structure["dt_s"]), input_name=structure["input"]["name"],
                 input_units=int(structure["input"]["units"]), groups=groups, synapses=synapses,
                 populations=structure["populations"], outputs=structure["outputs"],
-                latency_steps=structure["latency_steps"],
+                latency_steps=structure["latency_steps"], spec=spec,
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError(f"{source}: not a Loihi 2 deployment ({type(exc).__name__}: {exc})") from None

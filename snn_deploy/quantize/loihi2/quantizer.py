@@ -111,8 +111,9 @@ Delays and latency
     step is reported in ``latency_errors``.
 
 netx models (``graph.metadata["source_format"] == "netx"``)
-    The file's integers are kept exactly: ``du = iDecay - 1``, ``dv = vDecay``, ``vth = vThMant``, bias
-    mantissas with ``bias_exp = 6``, integer weights and delays, and lava-dl's timing (no latency padding;
+    The file's integers (:mod:`snn_deploy.ir.io.netx_integers`: the reader's contract) are kept exactly:
+    ``du = iDecay - 1``, ``dv = vDecay``, ``vth = vThMant``, bias mantissas with the file's ``bias_exp`` (6),
+    integer weights and delays, and lava-dl's timing (no latency padding;
     a ``dense_rec`` layer's recurrent Dense has its one step, as in lava-dl). Weights with mixed signs are stored as
     ``2 w`` with ``weight_exp - 1`` (Lava drops the LSB of mixed weights; the sum is then exact); weights that
     cannot be stored so are passed as they are and the weights Lava changes are counted.
@@ -136,12 +137,14 @@ Unsupported: ``LI`` (no spikes to read on Loihi 2 through Lava's LIF), threshold
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from snn_deploy.errors import QuantizationError, UnsupportedError
 from snn_deploy.ir.graph import Graph
+from snn_deploy.ir.io.netx_integers import netx_neuron
 from snn_deploy.ir.nodes import IF, LI, LIF, CoupledLIF, CubaLIF, Population
 from snn_deploy.quantize.loihi2.coupling import (
     coupled_steady_bias, coupling_mantissas, coupling_target, update_matrices,
@@ -149,15 +152,21 @@ from snn_deploy.quantize.loihi2.coupling import (
 from snn_deploy.quantize.loihi2.deployment import Deployment, LifGroup, Synapse
 from snn_deploy.quantize.loihi2.paths import Incoming, incoming_signals, merge_delays
 from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec, ResetRule, SignMode
-from snn_deploy.quantize.report import report_array
+from snn_deploy.quantize.report import ArrayReport, report_array
 
 #: steps per shortest time constant when neither the options nor the graph give ``dt_s``
 STEPS_PER_TAU = 50
 DEFAULT_DT_S = 1e-3
 #: below this median input per spike (integer units of ``a``), the report notes the flooring error
 MIN_INPUT_PER_SPIKE = 16
-#: largest threshold mantissa the quantizer chooses (``vth << 6 = 2**21``, a quarter of the 24-bit range)
-VTH_MAX = 1 << 15
+#: the largest threshold the quantizer chooses is the 24-bit range's half ``2**23`` shifted right by this many
+#: bits (``vth << 6 = 2**21``, ``vth = 2**15``: a quarter of the range left as headroom for ``u`` and negative ``v``)
+VTH_HEADROOM_BITS = 2
+
+
+def vth_ceiling(spec: Loihi2Spec) -> int:
+    """The largest ``vth`` the quantizer chooses (:data:`VTH_HEADROOM_BITS`)."""
+    return spec.uv_half >> (spec.vth_shift + VTH_HEADROOM_BITS)
 
 
 @dataclass(frozen=True)
@@ -174,6 +183,46 @@ class _Neurons:
     threshold: np.ndarray  # v_threshold - v_reset (reset to value) or v_threshold (subtract)
     v_start: np.ndarray  # v' at the start of a sample (-v_reset when shifted, else 0), IR units
     reset: ResetRule
+
+
+@dataclass
+class _Findings:
+    """What quantizing found, for the report (``quantization.json``): the steps return theirs, the build joins them.
+
+    ``arrays``: per-array rounding records; ``notes``; ``populations`` / ``synapses``: per-name summaries;
+    ``latency_errors``: recurrent edges one step late; ``dynamics``: update matrices (None: not reported).
+    """
+
+    arrays: list[ArrayReport] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    populations: dict[str, dict] = field(default_factory=dict)
+    synapses: dict[str, dict] = field(default_factory=dict)
+    latency_errors: list[dict] = field(default_factory=list)
+    dynamics: dict[str, dict] | None = None
+
+    def add(self, other: "_Findings") -> "_Findings":
+        """Append ``other``'s findings after these (list order is report order)."""
+        self.arrays += other.arrays
+        self.notes += other.notes
+        self.populations.update(other.populations)
+        self.synapses.update(other.synapses)
+        self.latency_errors += other.latency_errors
+        if other.dynamics:
+            self.dynamics = {**(self.dynamics or {}), **other.dynamics}
+        return self
+
+    def to_dict(self) -> dict[str, Any]:
+        report = {"arrays": self.arrays, "populations": self.populations, "synapses": self.synapses,
+                  "latency_errors": self.latency_errors, "notes": self.notes}
+        return report if self.dynamics is None else {**report, "dynamics": self.dynamics}
+
+
+class _Timing(NamedTuple):
+    """Where a synapse sits in time: every population's latency, the topological order, the input's name."""
+
+    latency: dict[str, int]
+    order: dict[str, int]
+    input_name: str
 
 
 def choose_dt(graph: Graph, dt_s: float | None) -> tuple[float, str]:
@@ -274,10 +323,9 @@ def _log_mean(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def _mantissas(x: np.ndarray, exp: int, mode: SignMode, spec: Loihi2Spec) -> tuple[np.ndarray, bool]:
     """Rounded mantissas of ``x / 2^exp`` that Lava keeps unchanged in ``mode``, and whether they fit."""
-    low, high = spec.weight_range(mode)
+    low, high = spec.kept_weight_range(mode)
     if mode is SignMode.MIXED:  # Lava zeroes the LSB of mixed-sign weights: even values up to 254
         mant = 2 * np.rint(x / 2.0 ** (exp + 1))
-        high -= 1
     else:  # values of the other sign are below one unit here (they rounded to 0 in mixed mode)
         mant = np.rint(x / 2.0**exp)
         mant = np.maximum(mant, 0) if mode is SignMode.EXCITATORY else np.minimum(mant, 0)
@@ -318,7 +366,7 @@ def _value_mantissas(x: np.ndarray, spec: Loihi2Spec) -> tuple[np.ndarray, int, 
     low, high = spec.weight_range(mode)
     mant, _ = _mantissas(x, spec.weight_exp_max, mode, spec)
     clipped = int(np.count_nonzero((mant > high) | (mant < low)))
-    return np.clip(mant, low, high - (mode is SignMode.MIXED)).astype(np.int64), spec.weight_exp_max, clipped
+    return np.clip(mant, *spec.kept_weight_range(mode)).astype(np.int64), spec.weight_exp_max, clipped
 
 
 def bias_mantissas(b: np.ndarray, spec: Loihi2Spec = LOIHI2) -> tuple[np.ndarray, np.ndarray, int]:
@@ -372,7 +420,8 @@ def quantize(graph: Graph, dt_s: float | None = None, spec: Loihi2Spec = LOIHI2,
     latency = _latencies(graph, signals, input_name)
     order = {name: i for i, name in enumerate(graph.topological_order())}
     build = _build_netx if netx else _build_float
-    groups, synapses, report = build(graph, signals, latency, order, input_name, dt_s, spec, split_signs)
+    groups, synapses, found = build(graph, signals, latency, order, input_name, dt_s, spec, split_signs)
+    report = found.to_dict()
     report.update({
         "target": "loihi2", "dt_s": dt_s, "dt_rule": dt_rule, "source_format": "netx" if netx else "ir",
         "latency_steps": latency,
@@ -383,7 +432,7 @@ def quantize(graph: Graph, dt_s: float | None = None, spec: Loihi2Spec = LOIHI2,
     return Deployment(
         dt_s=dt_s, input_name=input_name, input_units=int(np.prod(shapes[input_name])), groups=groups,
         synapses=synapses, populations={p: populations[p].size for p in populations}, outputs=outputs,
-        latency_steps=latency, report=report,
+        latency_steps=latency, report=report, spec=spec,
     )
 
 
@@ -393,7 +442,8 @@ def _group_vth(row_max: np.ndarray, bias_per_vth: np.ndarray, start_per_vth: np.
     w_max = float(np.max(row_max, initial=0.0))
     b_max = float(np.max(np.abs(bias_per_vth), initial=0.0))
     s_max = float(np.max(start_per_vth, initial=0.0))
-    vth = VTH_MAX if w_max == 0 else min(VTH_MAX, int(254 / w_max))
+    ceiling = vth_ceiling(spec)
+    vth = ceiling if w_max == 0 else min(ceiling, int(spec.kept_weight_range(SignMode.MIXED)[1] / w_max))
     if b_max > 0:
         vth = min(vth, int(spec.bias_mant_max * 2**spec.bias_exp_max / b_max))
     if s_max > 0:
@@ -409,17 +459,17 @@ def _split_groups(name: str, du: np.ndarray, dv: np.ndarray) -> list[tuple[str, 
     return [(f"{name}:{k}", np.flatnonzero((pairs == pair).all(axis=1))) for k, pair in enumerate(unique)]
 
 
-def _delays(source: str, target: str, delay: np.ndarray, latency: dict[str, int], order: dict[str, int],
-            input_name: str, spec: Loihi2Spec, report: dict) -> np.ndarray:
-    """The IR's delay plus the padding that balances latencies; recurrent shortfalls are reported."""
-    source_latency = 0 if source == input_name else latency[source]
-    pad = latency[target] - source_latency - 1
+def _delays(source: str, target: str, delay: np.ndarray, timing: _Timing, spec: Loihi2Spec
+            ) -> tuple[np.ndarray, list[dict]]:
+    """The IR's delay plus the padding that balances latencies, and the recurrent shortfalls (latency errors)."""
+    source_latency = 0 if source == timing.input_name else timing.latency[source]
+    pad = timing.latency[target] - source_latency - 1
     lava = delay + pad
+    errors = []
     if np.any(lava < 0):
-        report["latency_errors"].append({"source": source, "target": target,
-                                         "extra_steps": int(-lava.min()), "why": "recurrent edge"})
+        errors.append({"source": source, "target": target, "extra_steps": int(-lava.min()), "why": "recurrent edge"})
         lava = np.maximum(lava, 0)
-    return _checked_delay(source, target, lava, spec)
+    return _checked_delay(source, target, lava, spec), errors
 
 
 def _checked_delay(source: str, target: str, delay: np.ndarray, spec: Loihi2Spec) -> np.ndarray:
@@ -447,119 +497,164 @@ def _synapse_blocks(source: str, target: str, weight: np.ndarray, delay: np.ndar
 
 
 def _build_float(graph, signals, latency, order, input_name, dt_s, spec, split_signs):
-    report: dict = {"arrays": [], "populations": {}, "synapses": {}, "latency_errors": [], "notes": [],
-                    "dynamics": {}}
+    """Groups and synapses from the IR's float parameters (module docstring), and what quantizing them found."""
     neurons = {name: _neurons(name, pop, dt_s, spec) for name, pop in graph.populations().items()}
     split = {name: _split_groups(name, n.du, n.dv) for name, n in neurons.items()}  # coupled: du, dv uniform
-    input_units = int(np.prod(graph.shapes()[input_name]))
-    split[input_name] = [(input_name, np.arange(input_units))]
-
-    merged = {pop: {src: merge_delays(src, pop, terms) for src, terms in signals[pop].terms.items()}
-              for pop in signals}
+    split[input_name] = [(input_name, np.arange(int(np.prod(graph.shapes()[input_name]))))]
+    found = _Findings(dynamics={})
     groups: list[LifGroup] = []
+    targets: dict[str, dict[str, tuple[np.ndarray, np.ndarray]]] = {}
     for pop, n in neurons.items():
-        c = signals[pop].bias if signals[pop].bias is not None else np.zeros(n.threshold.size)
-        if np.any(c):
-            report["notes"].append(f"{pop}: the constant input of Dense biases became the neuron bias through the "
-                                   "synapse's steady state (exact in steady state, not in the synapse's transient)")
-        pop_groups, sigma = _population_groups(pop, graph.nodes[pop], n, merged[pop], c, split[pop], dt_s, spec,
-                                               report)
+        merged = {src: merge_delays(src, pop, terms) for src, terms in signals[pop].terms.items()}
+        pop_groups, targets[pop], pop_found = _scaled_population(pop, graph.nodes[pop], n, merged, signals[pop].bias,
+                                                                 split[pop], dt_s, spec)
         groups += pop_groups
-        merged[pop] = {src: (w * (sigma * n.gain)[:, None] / 64, d) for src, (w, d) in merged[pop].items()}
-
+        found.add(pop_found)
     synapses: list[Synapse] = []
+    timing = _Timing(latency, order, input_name)
     for pop in neurons:
-        for src, (x, delay) in merged[pop].items():
-            lava_delay = _delays(src, pop, delay, latency, order, input_name, spec, report)
-            for projection, s_group, t_group, full_block, block_delay in _synapse_blocks(
-                    src, pop, x, lava_delay, split[src], split[pop]):
-                for name, part, block in _sign_parts(projection, full_block, split_signs):
-                    mant, exp, clipped = weight_mantissas(block, spec)
-                    synapses.append(Synapse(name=name, source=s_group, target=t_group, weight=mant, weight_exp=exp,
-                                            delay=block_delay if block_delay.any() else None))
-                    report["arrays"].append(report_array(f"{name}.weight", block, mant, 2.0**exp, clipped))
-                    per_spike = float(np.median(np.abs(block[block != 0])))
-                    report["synapses"][name] = {"source": s_group, "target": t_group, "projection": projection,
-                                                "sign_split": part, "weight_exp": exp,
-                                                "sign_mode": spec.sign_mode(mant).name.lower(), "num_weight_bits": 8,
-                                                "delay_max_steps": int(block_delay.max(initial=0)),
-                                                "median_input_per_spike": per_spike}
-                    if per_spike < MIN_INPUT_PER_SPIKE:
-                        report["notes"].append(
-                            f"{name}: one spike gives a median input of {per_spike:.3g} units and Lava floors each "
-                            f"step's sum, so inputs are off by up to 1/{per_spike:.3g} of a spike (weights are small "
-                            "next to the thresholds: a neuron needs many spikes to fire)")
-    return tuple(groups), tuple(synapses), report
+        for src, (x, delay) in targets[pop].items():
+            lava_delay, errors = _delays(src, pop, delay, timing, spec)
+            found.latency_errors += errors
+            for block in _synapse_blocks(src, pop, x, lava_delay, split[src], split[pop]):
+                block_synapses, block_found = _block_synapses(block, split_signs, spec)
+                synapses += block_synapses
+                found.add(block_found)
+    return tuple(groups), tuple(synapses), found
 
 
-def _population_groups(pop: str, node: Population, n: _Neurons, merged: dict, c: np.ndarray,
-                       split: list[tuple[str, np.ndarray]], dt_s: float, spec: Loihi2Spec, report: dict
-                       ) -> tuple[list[LifGroup], np.ndarray]:
-    """The Lava processes of one population and its scale ``sigma`` (module docstring: thresholds, resets)."""
+def _scaled_population(pop: str, node: Population, n: _Neurons, merged: dict, bias: np.ndarray | None,
+                       split: list[tuple[str, np.ndarray]], dt_s: float, spec: Loihi2Spec
+                       ) -> tuple[list[LifGroup], dict, _Findings]:
+    """One population's groups, its incoming weight targets ``X`` in integer units (``64 W 2^e``) per source,
+    and its findings; ``merged`` maps a source to its IR ``(weight, delay)``, ``bias`` is the constant input."""
+    c = bias if bias is not None else np.zeros(n.threshold.size)
+    found = _Findings(dynamics={})
+    if np.any(c):
+        found.notes.append(f"{pop}: the constant input of Dense biases became the neuron bias through the "
+                           "synapse's steady state (exact in steady state, not in the synapse's transient)")
+    groups, sigma, group_found = _population_groups(pop, node, n, merged, c, split, dt_s, spec)
+    targets = {src: (w * (sigma * n.gain)[:, None] / spec.act_scale, d) for src, (w, d) in merged.items()}
+    return groups, targets, found.add(group_found)
+
+
+def _block_synapses(block: tuple, split_signs: bool, spec: Loihi2Spec) -> tuple[list[Synapse], _Findings]:
+    """The Lava Dense processes of one block ``(projection, source group, target group, targets X, delay)``
+    (:func:`_synapse_blocks`), one per sign part (module docstring, "Weights"), with their findings."""
+    projection, s_group, t_group, full_block, block_delay = block
+    synapses, found = [], _Findings()
+    for name, part, x in _sign_parts(projection, full_block, split_signs):
+        mant, exp, clipped = weight_mantissas(x, spec)
+        synapses.append(Synapse(name=name, source=s_group, target=t_group, weight=mant, weight_exp=exp,
+                                num_weight_bits=spec.weight_bits, delay=block_delay if block_delay.any() else None))
+        found.arrays.append(report_array(f"{name}.weight", x, mant, 2.0**exp, clipped))
+        per_spike = float(np.median(np.abs(x[x != 0])))
+        found.synapses[name] = {"source": s_group, "target": t_group, "projection": projection, "sign_split": part,
+                                "weight_exp": exp, "sign_mode": spec.sign_mode(mant).name.lower(),
+                                "num_weight_bits": spec.weight_bits,
+                                "delay_max_steps": int(block_delay.max(initial=0)),
+                                "median_input_per_spike": per_spike}
+        if per_spike < MIN_INPUT_PER_SPIKE:
+            found.notes.append(
+                f"{name}: one spike gives a median input of {per_spike:.3g} units and Lava floors each step's sum, "
+                f"so inputs are off by up to 1/{per_spike:.3g} of a spike (weights are small next to the "
+                "thresholds: a neuron needs many spikes to fire)")
+    return synapses, found
+
+
+def _group_thresholds(pop: str, n: _Neurons, merged: dict, c: np.ndarray, split: list[tuple[str, np.ndarray]],
+                      spec: Loihi2Spec) -> tuple[dict[str, int], np.ndarray, list[str]]:
+    """Each group's ``vth``, the per-neuron scale ``sigma = 64 vth / theta`` and a note when ``vth`` is at its
+    floor (module docstring: thresholds)."""
     # gain per unit of vth: X_ij = vth * gain_i / theta_i * w_ij (the folded threshold)
     per_vth = n.gain / n.threshold
     row_max = np.zeros(n.threshold.size)
     for w, _ in merged.values():
         row_max = np.maximum(row_max, np.max(np.abs(w) * per_vth[:, None], axis=1, initial=0.0))
-    if row_max.max(initial=0.0) > 254:  # X = vth row_max > 254 even at vth = 1
-        report["notes"].append(
+    notes = []
+    if row_max.max(initial=0.0) > spec.kept_weight_range(SignMode.MIXED)[1]:  # X = vth row_max too large at vth = 1
+        notes.append(
             f"{pop}: one input spike carries up to {row_max.max():.3g} thresholds (weights, r or w_in large next to "
             "v_threshold, as when a discrete-time exporter's per-step values are read as pulses): vth is at its "
             "floor 1 and v may clip at 24 bits")
-    bias_per_vth = 64 * (n.leak_drive + n.bias_gain * c) / n.threshold
-    start_per_vth = 64 * np.abs(n.v_start) / n.threshold
+    bias_per_vth = spec.vth_scale * (n.leak_drive + n.bias_gain * c) / n.threshold
+    start_per_vth = spec.vth_scale * np.abs(n.v_start) / n.threshold
     vth_of = {g: _group_vth(row_max[idx], bias_per_vth[idx], start_per_vth[idx], spec) for g, idx in split}
     neuron_vth = np.zeros(n.threshold.size)
     for g, idx in split:
         neuron_vth[idx] = vth_of[g]
-    sigma = 64 * neuron_vth / n.threshold
+    return vth_of, spec.vth_scale * neuron_vth / n.threshold, notes
+
+
+def _start_voltage(pop: str, n: _Neurons, sigma: np.ndarray, spec: Loihi2Spec) -> tuple[np.ndarray | None, _Findings]:
+    """``v_init = round(sigma v')`` of a population whose ``v_reset`` was folded (module docstring: resets)."""
+    found = _Findings()
+    if not np.any(n.v_start != 0):
+        return None, found
+    v_init = np.rint(sigma * n.v_start).astype(np.int64)
+    if np.any(np.abs(v_init) > spec.v_limit):
+        raise UnsupportedError(f"node '{pop}': parameter 'v_reset' puts the start v' = -v_reset beyond Loihi 2's "
+                               "24-bit v at the smallest vth (|v_reset| too large next to v_threshold - v_reset)")
+    found.arrays.append(report_array(f"{pop}.v_init", sigma * n.v_start, v_init, 1.0, 0))
+    found.notes.append(f"{pop}: v_reset folded into shifted coordinates v' = v - v_reset (resets to 0, "
+                       "starts at v_init = -v_reset, v_leak' = v_leak - v_reset)")
+    return v_init, found
+
+
+def _population_groups(pop: str, node: Population, n: _Neurons, merged: dict, c: np.ndarray,
+                       split: list[tuple[str, np.ndarray]], dt_s: float, spec: Loihi2Spec
+                       ) -> tuple[list[LifGroup], np.ndarray, _Findings]:
+    """The Lava processes of one population, its scale ``sigma`` and its findings (module docstring:
+    thresholds, resets)."""
+    vth_of, sigma, notes = _group_thresholds(pop, n, merged, c, split, spec)
+    found = _Findings(notes=notes, dynamics={})
     bias_float = sigma * (n.leak_drive + n.bias_gain * c)
     coupling, shift = None, 0
     if isinstance(node, CoupledLIF):
-        coupling, shift, bias_float = _coupled(pop, node, n, c, sigma, dt_s, spec, report)
+        coupling, shift, bias_float, coupled_found = _coupled(pop, node, n, c, sigma, dt_s, spec)
+        found.add(coupled_found)
     bias_mant, bias_exp, bias_clipped = bias_mantissas(bias_float, spec)
     shifted = bool(np.any(n.v_start != 0))
     if shifted and bias_clipped:
         raise UnsupportedError(f"node '{pop}': parameter 'v_reset' shifts the bias (v_leak - v_reset) beyond "
                                f"Loihi 2's 13-bit mantissa << 7 for {bias_clipped} neuron(s); not folded exactly")
-    report["arrays"] += [
+    found.arrays += [
         report_array(f"{pop}.du", n.du_ideal, n.du, 1.0, int(np.count_nonzero(n.du_ideal > spec.decay_max))),
         report_array(f"{pop}.dv", n.dv_ideal, n.dv, 1.0, int(np.count_nonzero(n.dv_ideal > spec.decay_max + 0.5))),
         report_array(f"{pop}.bias", bias_float, bias_mant << bias_exp, 1.0, bias_clipped),
     ]
-    v_init = None
-    if shifted:
-        v_init = np.rint(sigma * n.v_start).astype(np.int64)
-        if np.any(np.abs(v_init) > spec.v_limit):
-            raise UnsupportedError(f"node '{pop}': parameter 'v_reset' puts the start v' = -v_reset beyond Loihi 2's "
-                                   "24-bit v at the smallest vth (|v_reset| too large next to v_threshold - v_reset)")
-        report["arrays"].append(report_array(f"{pop}.v_init", sigma * n.v_start, v_init, 1.0, 0))
-        report["notes"].append(f"{pop}: v_reset folded into shifted coordinates v' = v - v_reset (resets to 0, "
-                               "starts at v_init = -v_reset, v_leak' = v_leak - v_reset)")
+    v_init, start_found = _start_voltage(pop, n, sigma, spec)
+    found.add(start_found)
     if n.reset is ResetRule.SUBTRACT:
-        report["notes"].append(f"{pop}: reset by subtraction runs in snn-deploy's {_process_name(node, n)} Lava "
-                               "process (fixed_pt simulation): Lava's built-in LIF cannot reset by subtraction, "
-                               "so on a Loihi 2 chip this population needs a custom microcode neuron")
-    report["populations"][pop] = {
-        "kind": node.kind,
-        "vth": vth_of[split[0][0]] if len(set(vth_of.values())) == 1 else "per group",
-        "threshold": (f"folded per-neuron thresholds into incoming weights and bias (exact: v resets "
-                      f"{'by subtracting the threshold' if n.reset is ResetRule.SUBTRACT else 'to 0'})"
-                      if np.unique(n.threshold).size > 1 else "uniform"),
-        "reset": n.reset.value, "process": _process_name(node, n), "v_reset_shifted": shifted,
-        "groups": [{"name": g, "neurons": int(idx.size), "du": int(n.du[idx[0]]), "dv": int(n.dv[idx[0]]),
-                    "vth": vth_of[g]} for g, idx in split],
-        "split": len(split) > 1,
-        "coupling_shift": shift if coupling is not None else None,
-    }
+        found.notes.append(f"{pop}: reset by subtraction runs in snn-deploy's {_process_name(node, n)} Lava "
+                           "process (fixed_pt simulation): Lava's built-in LIF cannot reset by subtraction, "
+                           "so on a Loihi 2 chip this population needs a custom microcode neuron")
+    found.populations[pop] = _population_summary(node, n, vth_of, split, shift if coupling is not None else None)
     groups = []
     for g, idx in split:
         groups.append(LifGroup(name=g, population=pop, indices=idx, du=n.du[idx[0]], dv=n.dv[idx[0]], vth=vth_of[g],
                                bias_mant=bias_mant[idx], bias_exp=bias_exp[idx], coupling=coupling,
                                coupling_shift=shift, reset=n.reset, v_init=None if v_init is None else v_init[idx]))
         if coupling is None:
-            report["dynamics"][g] = _group_dynamics(pop, node, idx, n, dt_s, spec)
-    return groups, sigma
+            found.dynamics[g] = _group_dynamics(pop, node, idx, n, dt_s, spec)
+    return groups, sigma, found
+
+
+def _population_summary(node: Population, n: _Neurons, vth_of: dict[str, int], split: list[tuple[str, np.ndarray]],
+                        coupling_shift: int | None) -> dict[str, Any]:
+    """``quantization.json["populations"][pop]``."""
+    return {
+        "kind": node.kind,
+        "vth": vth_of[split[0][0]] if len(set(vth_of.values())) == 1 else "per group",
+        "threshold": (f"folded per-neuron thresholds into incoming weights and bias (exact: v resets "
+                      f"{'by subtracting the threshold' if n.reset is ResetRule.SUBTRACT else 'to 0'})"
+                      if np.unique(n.threshold).size > 1 else "uniform"),
+        "reset": n.reset.value, "process": _process_name(node, n), "v_reset_shifted": bool(np.any(n.v_start != 0)),
+        "groups": [{"name": g, "neurons": int(idx.size), "du": int(n.du[idx[0]]), "dv": int(n.dv[idx[0]]),
+                    "vth": vth_of[g]} for g, idx in split],
+        "split": len(split) > 1,
+        "coupling_shift": coupling_shift,
+    }
 
 
 def _process_name(node: Population, n: _Neurons) -> str:
@@ -570,24 +665,24 @@ def _process_name(node: Population, n: _Neurons) -> str:
 
 
 def _coupled(pop: str, node: CoupledLIF, n: _Neurons, c: np.ndarray, sigma: np.ndarray, dt_s: float,
-             spec: Loihi2Spec, report: dict) -> tuple[np.ndarray, int, np.ndarray]:
-    """Coupling mantissas, shift and the steady-state bias of a CoupledLIF population (coupling.py)."""
+             spec: Loihi2Spec) -> tuple[np.ndarray, int, np.ndarray, _Findings]:
+    """Coupling mantissas, shift, the steady-state bias of a CoupledLIF population (coupling.py), its findings."""
     k_v = 1 - (int(n.dv[0]) + spec.dv_offset) / spec.decay_unity
     k_u = 1 - (int(n.du[0]) + spec.du_offset) / spec.decay_unity
     tau_mem = node.tau_mem_s.reshape(-1)
     target = coupling_target(node.coupling, tau_mem, dt_s, k_v, sigma)
     mant, shift, clipped = coupling_mantissas(target, spec)
-    report["arrays"].append(report_array(f"{pop}.coupling", target, mant, 2.0**-shift, clipped))
+    found = _Findings(arrays=[report_array(f"{pop}.coupling", target, mant, 2.0**-shift, clipped)])
     phi_v = k_v * np.eye(len(sigma)) + target * sigma[None, :] / sigma[:, None]  # back in IR units
     drive = node.v_leak.reshape(-1) + node.r.reshape(-1) * node.w_in.reshape(-1) * c
     bias = sigma * coupled_steady_bias(node.coupling, tau_mem, drive, dt_s, phi_v)
-    report["dynamics"][pop] = update_matrices(
+    dynamics = update_matrices(
         tau_syn_s=node.tau_syn_s.reshape(-1), tau_mem_s=tau_mem, gain_in=(node.r * node.w_in).reshape(-1),
         coupling=node.coupling, dt_s=dt_s, k_u=k_u, k_v=k_v, coupling_q=mant / 2.0**shift)
-    report["dynamics"][pop]["coupling_shift"] = shift
-    report["notes"].append(f"{pop}: one dv for the CoupledLIF process (the {pop}.dv errors); the diagonal of "
-                           f"{pop}.coupling restores each neuron's decay e^(-dt/tau_mem)")
-    return mant, shift, bias
+    found.dynamics = {pop: {**dynamics, "coupling_shift": shift}}
+    found.notes.append(f"{pop}: one dv for the CoupledLIF process (the {pop}.dv errors); the diagonal of "
+                       f"{pop}.coupling restores each neuron's decay e^(-dt/tau_mem)")
+    return mant, shift, bias, found
 
 
 def _group_dynamics(pop: str, node: Population, idx: np.ndarray, n: _Neurons, dt_s: float,
@@ -621,24 +716,27 @@ def _sign_parts(name: str, block: np.ndarray, split_signs: bool):
 
 def _netx_exact(weight: np.ndarray, weight_exp: int, spec: Loihi2Spec) -> tuple[np.ndarray, int]:
     """Mantissas and exponent that make Lava's Dense sum the integer ``weight`` exactly, where possible."""
-    if spec.sign_mode(weight) is SignMode.MIXED and weight.min() >= -128 and weight.max() <= 127:
+    low, high = spec.exact_weight_range(SignMode.MIXED)
+    if spec.sign_mode(weight) is SignMode.MIXED and weight.min() >= low and weight.max() <= high:
         return 2 * weight, weight_exp - 1
     return weight, weight_exp
 
 
 def _build_netx(graph, signals, latency, order, input_name, dt_s, spec, split_signs):
-    report: dict = {"arrays": [], "populations": {}, "synapses": {}, "latency_errors": [], "notes": []}
+    """Groups and synapses holding a netx file's integers exactly (module docstring), and the findings."""
+    report = _Findings()
     groups: list[LifGroup] = []
     synapses: list[Synapse] = []
     for pop, node in graph.populations().items():
-        meta = node.metadata.get("netx")
-        if meta is None:
-            raise QuantizationError(f"node '{pop}': netx model population without metadata['netx'] integers")
+        netx = netx_neuron(node, pop)
+        if netx is None:
+            raise QuantizationError(f"node '{pop}': netx model population without its netx integers "
+                                    "(metadata 'netx')")
         size = node.size
-        bias = np.broadcast_to(np.asarray(meta.get("bias", 0), np.int64).reshape(-1), (size,))
+        bias = np.broadcast_to((np.zeros(1, np.int64) if netx.bias is None else netx.bias).reshape(-1), (size,))
         mant = np.clip(bias, spec.bias_mant_min, spec.bias_mant_max)
         bias_clipped = int(np.count_nonzero(mant != bias))
-        du, dv, vth = int(meta["iDecay"]) - 1, int(meta["vDecay"]), int(meta["vThMant"])
+        du, dv, vth = netx.i_decay - 1, netx.v_decay, netx.v_th_mant
         # netx's default neuron has iDecay = 0 (du = -1: no decay), vDecay = 4096 (no memory) and vThMant = 2**17
         # (never fires): one past the fields, which Lava's simulator computes as intended (du + 1 = 0, 4096 - dv = 0)
         for param, value, low, high in (("iDecay - 1", du, -1, spec.decay_max), ("vDecay", dv, 0, spec.decay_unity),
@@ -646,12 +744,12 @@ def _build_netx(graph, signals, latency, order, input_name, dt_s, spec, split_si
             if not low <= value <= high:
                 raise QuantizationError(f"node '{pop}': netx {param} = {value} is outside {low}..{high}")
         if du < 0 or dv > spec.decay_max or vth > spec.vth_max:
-            report["notes"].append(f"{pop}: du = {du}, dv = {dv}, vth = {vth} lie outside Loihi's 12/17-bit fields "
+            report.notes.append(f"{pop}: du = {du}, dv = {dv}, vth = {vth} lie outside Loihi's 12/17-bit fields "
                                    "(netx's default neuron); exact in Lava's fixed_pt simulation")
         groups.append(LifGroup(name=pop, population=pop, indices=np.arange(size), du=du, dv=dv, vth=vth,
-                               bias_mant=mant, bias_exp=np.full(size, int(meta.get("bias_exp", 6)))))
-        report["arrays"].append(report_array(f"{pop}.bias", bias, mant, 1.0, bias_clipped))
-        report["populations"][pop] = {"kind": node.kind, "vth": vth, "threshold": "netx vThMant",
+                               bias_mant=mant, bias_exp=np.full(size, netx.bias_exp)))
+        report.arrays.append(report_array(f"{pop}.bias", bias, mant, 1.0, bias_clipped))
+        report.populations[pop] = {"kind": node.kind, "vth": vth, "threshold": "netx vThMant",
                                       "groups": [{"name": pop, "neurons": size, "du": du, "dv": dv}], "split": False}
         for src, terms in signals[pop].terms.items():
             weight, delay = merge_delays(src, pop, terms)
@@ -659,13 +757,14 @@ def _build_netx(graph, signals, latency, order, input_name, dt_s, spec, split_si
             # netx's own timing: Dense's one step plus the file's delays, as lava-dl runs it
             lava_delay = _checked_delay(src, pop, delay, spec)
             mant, exp = _netx_exact(weight, signals[pop].netx_exp.get(src, 0), spec)
-            lava_weight = spec.effective_weights(mant, spec.sign_mode(mant), 8)
+            lava_weight = spec.effective_weights(mant, spec.sign_mode(mant), spec.weight_bits)
             changed = int(np.count_nonzero(lava_weight != mant))
             name = f"{src}->{pop}"
             synapses.append(Synapse(name=name, source=src, target=pop, weight=mant, weight_exp=exp,
-                                    delay=lava_delay if lava_delay.any() else None))
-            report["arrays"].append(report_array(f"{name}.weight", mant, lava_weight, 1.0, changed))
-            report["synapses"][name] = {"source": src, "target": pop, "weight_exp": exp,
-                                        "sign_mode": spec.sign_mode(mant).name.lower(), "num_weight_bits": 8,
+                                    num_weight_bits=spec.weight_bits, delay=lava_delay if lava_delay.any() else None))
+            report.arrays.append(report_array(f"{name}.weight", mant, lava_weight, 1.0, changed))
+            report.synapses[name] = {"source": src, "target": pop, "weight_exp": exp,
+                                        "sign_mode": spec.sign_mode(mant).name.lower(),
+                                        "num_weight_bits": spec.weight_bits,
                                         "delay_max_steps": int(lava_delay.max(initial=0))}
     return tuple(groups), tuple(synapses), report

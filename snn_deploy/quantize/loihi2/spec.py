@@ -66,8 +66,9 @@ The weight exponent is not bounded by Lava 0.10's simulator; :attr:`Loihi2Spec.w
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import Enum
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -87,6 +88,21 @@ class ResetRule(Enum):
     SUBTRACT = "subtract"  #: snn-deploy's SubtractLIF (or a CoupledLIF with this rule): ``v <- v - (vth << 6)``
 
 
+def shift_by_exp(accumulated, weight_exp):
+    """``a << weight_exp`` or ``a >> -weight_exp`` (arithmetic shift: toward minus infinity).
+
+    Plain Python on integers or integer arrays, so the emulator's compiled kernel compiles this same function.
+    """
+    return accumulated << weight_exp if weight_exp > 0 else accumulated >> -weight_exp
+
+
+def coupling_term(total, shift, v_limit):
+    """``sat(floor(total / 2^shift))`` to ``+-v_limit``: one neuron's coupling term from its exact int64 sum
+    ``total = sum_j M_kj v_j`` (module docstring). Plain Python on integers, compiled into the emulator's kernel."""
+    term = total >> shift
+    return v_limit if term > v_limit else (-v_limit if term < -v_limit else term)
+
+
 def _signed_range(bits: int) -> tuple[int, int]:
     """(min, max) of a ``bits``-bit two's-complement field."""
     return -(1 << (bits - 1)), (1 << (bits - 1)) - 1
@@ -96,6 +112,7 @@ def _signed_range(bits: int) -> tuple[int, int]:
 class Loihi2Spec:
     """Bit widths and integer rules of Loihi 2 CUBA-LIF neurons and Dense synapses (Lava 0.10 fixed_pt)."""
 
+    name: str = "loihi2"  #: the target name (an artifact's manifest records it with the values)
     decay_bits: int = 12  #: decays are 12-bit fractions of ``decay_unity``
     du_offset: int = 1  #: ``ds_offset``: the effective current decay is ``du + 1``
     dv_offset: int = 0  #: ``dm_offset``
@@ -113,7 +130,25 @@ class Loihi2Spec:
     coupling_mant_bits: int = 12  #: signed coupling mantissas of the ``CoupledLIF`` process (-2048..2047)
     coupling_shift_max: int = 31  #: the coupling sum is shifted right by ``0..31``
 
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> "Loihi2Spec":
+        """The spec whose fields are ``values`` (an artifact manifest's ``spec.values``); every field required."""
+        missing = sorted({f.name for f in fields(cls)} - set(values))
+        if missing:
+            raise KeyError(f"missing {', '.join(missing)}")
+        return cls(**values)
+
     # ------------------------------------------------------------------ derived constants
+    @property
+    def act_scale(self) -> int:
+        """``2**act_shift``: ``u`` gains this many units per unit of synaptic input ``a``."""
+        return 1 << self.act_shift
+
+    @property
+    def vth_scale(self) -> int:
+        """``2**vth_shift``: the threshold in units of ``v`` per unit of the mantissa ``vth``."""
+        return 1 << self.vth_shift
+
     @property
     def decay_unity(self) -> int:
         return 1 << self.decay_bits
@@ -153,6 +188,18 @@ class Loihi2Spec:
             return 0, top
         return -top, 0
 
+    def kept_weight_range(self, mode: SignMode) -> tuple[int, int]:
+        """Mantissas Lava keeps unchanged at ``num_weight_bits = weight_bits``: :meth:`weight_range`, with mixed
+        signs only the even values (``truncate_weights`` zeroes their LSB): ``-256..254``."""
+        low, high = self.weight_range(mode)
+        return (low, high - 1) if mode is SignMode.MIXED else (low, high)
+
+    def exact_weight_range(self, mode: SignMode) -> tuple[int, int]:
+        """Integer weights ``w`` a Dense sums exactly per spike: one sign as they are (``weight_exp = 0``), mixed
+        signs as ``2 w`` with ``weight_exp = -1`` (even mantissas): ``-128..127``."""
+        low, high = self.kept_weight_range(mode)
+        return (low // 2, high // 2) if mode is SignMode.MIXED else (low, high)
+
     @property
     def coupling_mant_max(self) -> int:
         return _signed_range(self.coupling_mant_bits)[1]
@@ -161,12 +208,8 @@ class Loihi2Spec:
     def coupling_mant_min(self) -> int:
         return _signed_range(self.coupling_mant_bits)[0]
 
-    def coupling_term(self, v: np.ndarray, mant: np.ndarray, shift: int) -> tuple[np.ndarray, int]:
-        """``c = sat_24(floor(v M^T / 2^shift))`` for ``v`` ``[batch, n]``; returns ``c`` and the saturations."""
-        total = np.asarray(v, np.int64) @ np.asarray(mant, np.int64).T
-        term = total >> shift
-        saturated = int(np.count_nonzero(np.abs(term) > self.v_limit))
-        return np.clip(term, -self.v_limit, self.v_limit), saturated
+    #: ``c_k = sat_24(floor(total_k / 2^shift))`` of one neuron's exact sum ``total_k = sum_j M_kj v_j``
+    coupling_term = staticmethod(coupling_term)
 
     # ------------------------------------------------------------------ synapse rules
     @staticmethod
@@ -192,10 +235,8 @@ class Loihi2Spec:
             return -((-w >> n) << n)
         return (w >> n) << n
 
-    @staticmethod
-    def shift_by_exp(accumulated: np.ndarray, weight_exp: int) -> np.ndarray:
-        """``a << weight_exp`` or ``a >> -weight_exp`` (arithmetic shift: toward minus infinity)."""
-        return accumulated << weight_exp if weight_exp > 0 else accumulated >> -weight_exp
+    #: ``a << weight_exp`` or ``a >> -weight_exp`` (arithmetic: toward minus infinity)
+    shift_by_exp = staticmethod(shift_by_exp)
 
     # ------------------------------------------------------------------ neuron rules
     @staticmethod

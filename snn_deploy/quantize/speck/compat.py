@@ -37,7 +37,7 @@ from snn_deploy.ir.nodes import (
     IF, LIF, AvgPool2d, Conv2d, CubaLIF, Dense, Flatten, Output, Population, SumPool2d,
 )
 from snn_deploy.quantize.speck.deployment import LayerGeometry, Shape3
-from snn_deploy.quantize.speck.spec import SPECK, LayerMemory
+from snn_deploy.quantize.speck.spec import SPECK, LayerMemory, SpeckSpec
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -52,7 +52,7 @@ class LayerPlan(LayerGeometry):
     @property
     def memory(self) -> LayerMemory:
         """Memory this layer needs (``DynapcnnLayer.memory_summary``; a bias only when one is non-zero)."""
-        return SPECK.layer_memory(self.weight.shape, self.neuron_shape, bool(np.any(self.bias_per_step != 0)))
+        return SpeckSpec.layer_memory(self.weight.shape, self.neuron_shape, bool(np.any(self.bias_per_step != 0)))
 
 
 @dataclass
@@ -65,6 +65,7 @@ class CompatibilityReport:
     cores: dict[str, int] = field(default_factory=dict)
     outputs: dict[str, str] = field(default_factory=dict)
     input_shape: Shape3 | None = None
+    spec: SpeckSpec = SPECK  #: the spec the rules were checked against
 
     @property
     def ok(self) -> bool:
@@ -78,7 +79,7 @@ class CompatibilityReport:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "target": SPECK.name,
+            "target": self.spec.name,
             "compatible": self.ok,
             "problems": list(self.problems),
             "notes": list(self.notes),
@@ -90,7 +91,7 @@ class CompatibilityReport:
                     "in_shape": list(p.in_shape), "kernel_shape": list(p.weight.shape),
                     "neuron_shape": list(p.neuron_shape), "pool": p.pool, "core": self.cores.get(p.population),
                     "memory": {"kernel": p.memory.kernel, "neuron": p.memory.neuron, "bias": p.memory.bias},
-                    "core_memory": _core_dict(self.cores.get(p.population)),
+                    "core_memory": _core_dict(self.spec, self.cores.get(p.population)),
                 }
                 for p in self.layers
             ],
@@ -110,10 +111,10 @@ class CompatibilityReport:
         return "\n".join(lines)
 
 
-def _core_dict(core: int | None) -> dict[str, int] | None:
+def _core_dict(spec: SpeckSpec, core: int | None) -> dict[str, int] | None:
     if core is None:
         return None
-    c = SPECK.cores[core]
+    c = spec.cores[core]
     return {"kernel": c.kernel, "neuron": c.neuron, "bias": c.bias}
 
 
@@ -193,101 +194,141 @@ def _input_shape(name: str, shape: tuple[int, ...], problems: list[str]) -> Shap
     return None
 
 
-def _check_conv(name: str, node: Conv2d, problems: list[str]) -> None:
+def _check_conv(name: str, node: Conv2d, problems: list[str], spec: SpeckSpec) -> None:
     kh, kw = node.weight.shape[2:]
     if kh != kw:
         problems.append(f"node '{name}': kernel {kh}x{kw} is not square")
-    if max(kh, kw) > SPECK.max_kernel_size:
-        problems.append(f"node '{name}': kernel {kh}x{kw} exceeds {SPECK.max_kernel_size}x{SPECK.max_kernel_size}")
+    if max(kh, kw) > spec.max_kernel_size:
+        problems.append(f"node '{name}': kernel {kh}x{kw} exceeds {spec.max_kernel_size}x{spec.max_kernel_size}")
     if node.groups != 1:
         problems.append(f"node '{name}': groups={node.groups}; Speck convolutions are dense (groups=1)")
     if node.dilation != (1, 1):
         problems.append(f"node '{name}': dilation {node.dilation}; Speck has none")
-    if any(s not in SPECK.strides for s in node.stride):
-        problems.append(f"node '{name}': stride {node.stride}; Speck strides are {SPECK.strides}")
+    if any(s not in spec.strides for s in node.stride):
+        problems.append(f"node '{name}': stride {node.stride}; Speck strides are {spec.strides}")
 
 
-def _pool_size(name: str, node: SumPool2d, problems: list[str]) -> int:
+def _pool_size(name: str, node: SumPool2d, problems: list[str], spec: SpeckSpec) -> int:
     k = node.kernel_size
-    if k[0] != k[1] or node.stride != k or node.padding != (0, 0) or k[0] not in SPECK.pool_sizes:
+    if k[0] != k[1] or node.stride != k or node.padding != (0, 0) or k[0] not in spec.pool_sizes:
         problems.append(f"node '{name}': {node.kind} kernel {k}, stride {node.stride}, padding {node.padding}; "
-                        f"Speck pools square windows of {SPECK.pool_sizes} with stride = kernel and no padding")
+                        f"Speck pools square windows of {spec.pool_sizes} with stride = kernel and no padding")
     return k[0]
 
 
-def check_compatibility(graph: Graph, dt_s: float, allow_leak_removal: bool = False) -> CompatibilityReport:
+def check_compatibility(graph: Graph, dt_s: float, allow_leak_removal: bool = False,
+                        spec: SpeckSpec = SPECK) -> CompatibilityReport:
     """Check ``graph`` against Speck's rules and plan its layers and cores (see the module docstring).
 
     Never raises for an unsupported graph (only :class:`GraphValidationError` for an invalid one): the
     report lists the problems; :meth:`CompatibilityReport.raise_if_unsupported` turns them into an error.
     """
     graph.validate()
-    report = CompatibilityReport()
-    problems = report.problems
-    chain = _chain(graph, problems)
+    report = CompatibilityReport(spec=spec)
+    chain = _chain(graph, report.problems)
     if chain is None:
         for name, pop in graph.populations().items():
-            _iaf_view(name, pop, allow_leak_removal, problems)
+            _iaf_view(name, pop, allow_leak_removal, report.problems)
         return report
-    shapes = graph.shapes()
-    feature = _input_shape(chain[0], shapes[chain[0]], problems)
-    report.input_shape = feature
-    pending: dict[str, Any] = {}  # the projection waiting for its population
-    pool, pool_scale, last_pop = 1, 1.0, None
+    report.input_shape = _input_shape(chain[0], graph.shapes()[chain[0]], report.problems)
+    walk = _Walk(report, dt_s, allow_leak_removal, report.input_shape)
     for name in chain[1:]:
-        node = graph.nodes[name]
-        if feature is None:
+        if walk.feature is None or not walk.step(name, graph.nodes[name]):
             break
-        if isinstance(node, (Conv2d, Dense)):
-            if pending:
-                problems.append(f"node '{name}' follows projection '{pending['name']}' with no neurons between")
-                break
-            if report.layers:
-                report.layers[-1] = replace(report.layers[-1], pool=pool)
-            elif pool != 1:
-                problems.append(f"node '{name}': pooling the input needs Speck's DVS layer; not supported")
-            pending = _projection(name, node, feature, pool_scale, problems)
-            pool, pool_scale = 1, 1.0
-        elif isinstance(node, Population):
-            if not pending:
-                problems.append(f"node '{name}': population without a weight projection before it")
-                break
-            plan = _population(name, node, pending, allow_leak_removal, dt_s, report)
-            if plan is None:
-                break
-            report.layers.append(plan)
-            feature, last_pop, pending = plan.neuron_shape, name, {}
-        elif isinstance(node, SumPool2d):  # and AvgPool2d
-            k = _pool_size(name, node, problems)
-            pool *= k
-            pool_scale /= k * k if isinstance(node, AvgPool2d) else 1
-            feature = (feature[0], feature[1] // k, feature[2] // k)
-        elif isinstance(node, Output):
-            if pool != 1:
-                problems.append(f"node '{name}': pooling between the last population and the output is not supported")
-            if last_pop is None or pending:
-                problems.append(f"node '{name}': the output must follow a population")
-            else:
-                report.outputs[name] = last_pop
-        elif not isinstance(node, Flatten):
-            problems.append(f"node '{name}': {node.kind} is not supported on Speck"
-                            + (" (axonal delays)" if node.kind == "Delay" else ""))
-            break
-    if len(report.layers) > len(SPECK.cores):
-        problems.append(f"network has {len(report.layers)} layers; Speck has {len(SPECK.cores)} cores")
-    if not problems:
-        try:
-            report.cores = map_cores(report.layers)
-        except UnsupportedError as exc:
-            problems.append(str(exc))
+    _plan_cores(report)
     return report
 
 
-def _projection(name: str, node: Conv2d | Dense, feature: Shape3, pool_scale: float, problems: list[str]
-                ) -> dict[str, Any]:
+def _plan_cores(report: CompatibilityReport) -> None:
+    """Give every layer of a report without problems its core (:func:`map_cores`), else add the problem."""
+    spec = report.spec
+    if len(report.layers) > len(spec.cores):
+        report.problems.append(f"network has {len(report.layers)} layers; Speck has {len(spec.cores)} cores")
+    if not report.problems:
+        try:
+            report.cores = map_cores(report.layers, spec)
+        except UnsupportedError as exc:
+            report.problems.append(str(exc))
+
+
+@dataclass
+class _Walk:
+    """The walk down the chain of nodes, one node at a time, adding layers (or problems) to ``report``.
+
+    ``feature`` is the ``[C, H, W]`` map the next projection reads, ``pending`` the projection waiting for its
+    population, ``pool`` / ``pool_scale`` the pooling since the last population (applied to the layer before).
+    """
+
+    report: CompatibilityReport
+    dt_s: float
+    allow_leak_removal: bool
+    feature: Shape3 | None
+    pending: dict[str, Any] = field(default_factory=dict)
+    pool: int = 1
+    pool_scale: float = 1.0
+    last_pop: str | None = None
+
+    def step(self, name: str, node: Any) -> bool:
+        """Take ``node`` into the plan; False when the walk cannot go on (a problem says why)."""
+        if isinstance(node, (Conv2d, Dense)):
+            return self._projection(name, node)
+        if isinstance(node, Population):
+            return self._population(name, node)
+        if isinstance(node, SumPool2d):  # and AvgPool2d
+            self._pooling(name, node)
+        elif isinstance(node, Output):
+            self._output(name)
+        elif not isinstance(node, Flatten):
+            self.report.problems.append(f"node '{name}': {node.kind} is not supported on Speck"
+                                        + (" (axonal delays)" if node.kind == "Delay" else ""))
+            return False
+        return True
+
+    def _projection(self, name: str, node: Conv2d | Dense) -> bool:
+        problems = self.report.problems
+        if self.pending:
+            problems.append(f"node '{name}' follows projection '{self.pending['name']}' with no neurons between")
+            return False
+        if self.report.layers:
+            self.report.layers[-1] = replace(self.report.layers[-1], pool=self.pool)
+        elif self.pool != 1:
+            problems.append(f"node '{name}': pooling the input needs Speck's DVS layer; not supported")
+        self.pending = _projection(name, node, self.feature, self.pool_scale, problems, self.report.spec)
+        self.pool, self.pool_scale = 1, 1.0
+        return True
+
+    def _population(self, name: str, node: Population) -> bool:
+        if not self.pending:
+            self.report.problems.append(f"node '{name}': population without a weight projection before it")
+            return False
+        plan = _population(name, node, self.pending, self.allow_leak_removal, self.dt_s, self.report)
+        if plan is None:
+            return False
+        self.report.layers.append(plan)
+        self.feature, self.last_pop, self.pending = plan.neuron_shape, name, {}
+        return True
+
+    def _pooling(self, name: str, node: SumPool2d) -> None:
+        k = _pool_size(name, node, self.report.problems, self.report.spec)
+        self.pool *= k
+        self.pool_scale /= k * k if isinstance(node, AvgPool2d) else 1
+        self.feature = (self.feature[0], self.feature[1] // k, self.feature[2] // k)
+
+    def _output(self, name: str) -> None:
+        problems = self.report.problems
+        if self.pool != 1:
+            problems.append(f"node '{name}': pooling between the last population and the output is not supported")
+        if self.last_pop is None or self.pending:
+            problems.append(f"node '{name}': the output must follow a population")
+        else:
+            self.report.outputs[name] = self.last_pop
+
+
+def _projection(name: str, node: Conv2d | Dense, feature: Shape3, pool_scale: float, problems: list[str],
+                spec: SpeckSpec) -> dict[str, Any]:
     """The projection as a conv kernel ``[f, c, kh, kw]`` over ``feature``, with bias and geometry."""
     if isinstance(node, Conv2d):
-        _check_conv(name, node, problems)
+        _check_conv(name, node, problems, spec)
         weight, stride, padding, kind = node.weight, node.stride, node.padding, "conv"
     else:
         c, h, w = feature
@@ -296,12 +337,12 @@ def _projection(name: str, node: Conv2d | Dense, feature: Shape3, pool_scale: fl
         if h != w:
             problems.append(f"node '{name}': a Dense over [C, H, W] = {list(feature)} becomes a {h}x{w} kernel; "
                             "Speck kernels are square")
-        if h > SPECK.max_kernel_size:
+        if h > spec.max_kernel_size:
             problems.append(f"node '{name}': a Dense over [C, H, W] = {list(feature)} becomes a {h}x{w} kernel, "
-                            f"over {SPECK.max_kernel_size}x{SPECK.max_kernel_size}")
+                            f"over {spec.max_kernel_size}x{spec.max_kernel_size}")
         weight, stride, padding, kind = node.weight.reshape(node.out_features, c, h, w), (1, 1), (0, 0), "linear"
-    if weight.shape[0] > SPECK.max_features:
-        problems.append(f"node '{name}': {weight.shape[0]} output features; Speck allows {SPECK.max_features}")
+    if weight.shape[0] > spec.max_features:
+        problems.append(f"node '{name}': {weight.shape[0]} output features; Speck allows {spec.max_features}")
     bias = node.bias if node.bias is not None else np.zeros(weight.shape[0])
     return {"name": name, "kind": kind, "in_shape": feature, "weight": weight * pool_scale, "bias": bias,
             "stride": stride, "padding": padding}
@@ -347,7 +388,7 @@ def _population(name: str, pop: Population, proj: dict[str, Any], allow_leak_rem
 # --------------------------------------------------------------------------------------------------
 # cores
 # --------------------------------------------------------------------------------------------------
-def map_cores(layers: list[LayerPlan]) -> dict[str, int]:
+def map_cores(layers: list[LayerPlan], spec: SpeckSpec = SPECK) -> dict[str, int]:
     """Assign each layer a distinct core whose memories hold it (bipartite matching by augmenting paths).
 
     Raises :class:`UnsupportedError` naming the layer and the core memory it exceeds when it fits no core,
@@ -355,13 +396,13 @@ def map_cores(layers: list[LayerPlan]) -> dict[str, int]:
     """
     fits = {}
     for plan in layers:
-        fits[plan.population] = [i for i, core in enumerate(SPECK.cores) if plan.memory.fits(core)]
+        fits[plan.population] = [i for i, core in enumerate(spec.cores) if plan.memory.fits(core)]
         if not fits[plan.population]:
-            best = min(range(len(SPECK.cores)), key=lambda i: (plan.memory.overshoot(SPECK.cores[i]), i))
+            best = min(range(len(spec.cores)), key=lambda i: (plan.memory.overshoot(spec.cores[i]), i))
             raise UnsupportedError(
                 f"layer '{plan.population}' fits no core: needs kernel {plan.memory.kernel}, neuron "
                 f"{plan.memory.neuron}, bias {plan.memory.bias} entries; even the closest, core {best}, is short: "
-                f"{', '.join(plan.memory.excess(SPECK.cores[best]))}"
+                f"{', '.join(plan.memory.excess(spec.cores[best]))}"
             )
     owner: dict[int, str] = {}
 

@@ -13,6 +13,7 @@ import numpy as np
 
 from snn_deploy.errors import ModelFormatError
 from snn_deploy.ir.shapes import conv2d_output_hw
+from snn_deploy.quantize.speck.spec import SPECK, SpeckSpec
 
 Shape3 = tuple[int, int, int]
 
@@ -66,12 +67,14 @@ class SpeckLayer(LayerGeometry):
 
 @dataclass(frozen=True, eq=False)
 class SpeckDeployment:
-    """The layers in order, the step ``dt_s`` input events are binned with, and output node -> population."""
+    """The layers in order, the step ``dt_s`` input events are binned with, output node -> population, and the
+    spec the integers were made for (the emulator refuses another one; an artifact's manifest records it)."""
 
     dt_s: float
     input_shape: Shape3
     layers: tuple[SpeckLayer, ...]
     outputs: Mapping[str, str]
+    spec: SpeckSpec = SPECK
 
     @property
     def input_units(self) -> int:
@@ -93,9 +96,9 @@ class SpeckDeployment:
         return arrays
 
     @classmethod
-    def from_stored(cls, description: Mapping[str, Any], arrays: Mapping[str, np.ndarray], source: str
-                    ) -> "SpeckDeployment":
-        """Rebuild from :meth:`describe` and :meth:`arrays`; ``source`` names the files in errors."""
+    def from_stored(cls, description: Mapping[str, Any], arrays: Mapping[str, np.ndarray], source: str,
+                    spec: SpeckSpec = SPECK) -> "SpeckDeployment":
+        """Rebuild from :meth:`describe` and :meth:`arrays` for ``spec``; ``source`` names the files in errors."""
         try:
             layers = []
             for d in description["layers"]:
@@ -112,6 +115,6 @@ class SpeckDeployment:
                     scale=float(d["scale"]),
                 ))
             return cls(float(description["dt_s"]), tuple(description["input_shape"]), tuple(layers),
-                       dict(description["outputs"]))
+                       dict(description["outputs"]), spec)
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelFormatError(f"{source}: incomplete Speck deployment ({type(exc).__name__}: {exc})") from None

@@ -29,7 +29,7 @@ from snn_deploy.quantize.report import ArrayReport, report_array
 from snn_deploy.quantize.speck.compat import CompatibilityReport, LayerPlan, check_compatibility
 from snn_deploy.quantize.speck.deployment import SpeckDeployment, SpeckLayer
 from snn_deploy.quantize.speck.reachability import silent_layers
-from snn_deploy.quantize.speck.spec import SPECK
+from snn_deploy.quantize.speck.spec import SPECK, SpeckSpec
 
 
 @dataclass(frozen=True, eq=False)
@@ -42,10 +42,11 @@ class SpeckQuantization:
 
     def to_dict(self) -> dict[str, Any]:
         """``quantization.json``: every array's float/int range, scale, error and clip count."""
+        spec = self.deployment.spec
         return {
-            "target": SPECK.name,
+            "target": spec.name,
             "dt_s": self.deployment.dt_s,
-            "spec": {"weight_bits": SPECK.weight_bits, "bias_bits": SPECK.bias_bits, "state_bits": SPECK.state_bits,
+            "spec": {"weight_bits": spec.weight_bits, "bias_bits": spec.bias_bits, "state_bits": spec.state_bits,
                      "rounding": "half to even (torch.round)"},
             "layers": [layer.describe() for layer in self.deployment.layers],
             "arrays": [a.to_dict() for a in self.arrays],
@@ -55,16 +56,16 @@ class SpeckQuantization:
         }
 
 
-def resolve_dt_s(graph: Graph, dt_s: float | None) -> float:
+def resolve_dt_s(graph: Graph, dt_s: float | None, spec: SpeckSpec = SPECK) -> float:
     """The user's ``dt_s``, else the model's ``metadata["dt_s"]``, else :attr:`SpeckSpec.default_dt_s`."""
     if dt_s is not None:
         return float(dt_s)
-    return float(graph.metadata.get("dt_s", SPECK.default_dt_s))
+    return float(graph.metadata.get("dt_s", spec.default_dt_s))
 
 
 def _limit(values: np.ndarray, bits: int) -> float:
     """Largest scale keeping ``round(values * s)`` within the signed ``bits`` range (inf for all-zero)."""
-    lo, hi = SPECK.signed_range(bits)
+    lo, hi = SpeckSpec.signed_range(bits)
     limits = [np.inf]
     with np.errstate(over="ignore"):  # a subnormal value gives an infinite (no) limit
         if values.size and values.max() > 0:
@@ -74,19 +75,19 @@ def _limit(values: np.ndarray, bits: int) -> float:
     return float(min(limits))
 
 
-def layer_scale(plan: LayerPlan) -> float:
+def layer_scale(plan: LayerPlan, spec: SpeckSpec = SPECK) -> float:
     """The scale of the module docstring's equation."""
     scale = min(
-        _limit(plan.weight, SPECK.weight_bits),
-        _limit(plan.bias_per_step, SPECK.bias_bits),
-        _limit(np.array([plan.threshold] + ([] if plan.v_min is None else [plan.v_min])), SPECK.state_bits),
+        _limit(plan.weight, spec.weight_bits),
+        _limit(plan.bias_per_step, spec.bias_bits),
+        _limit(np.array([plan.threshold] + ([] if plan.v_min is None else [plan.v_min])), spec.state_bits),
     )
     return scale
 
 
 def _to_int(name: str, values: np.ndarray, scale: float, bits: int) -> tuple[np.ndarray, ArrayReport]:
-    lo, hi = SPECK.signed_range(bits)
-    rounded = SPECK.round(np.asarray(values, dtype=np.float64) * scale)
+    lo, hi = SpeckSpec.signed_range(bits)
+    rounded = SpeckSpec.round(np.asarray(values, dtype=np.float64) * scale)
     clipped = int(np.count_nonzero((rounded < lo) | (rounded > hi)))
     if clipped:
         raise QuantizationError(f"speck: '{name}': {clipped} values leave the {bits}-bit range at scale {scale:g}")
@@ -94,22 +95,22 @@ def _to_int(name: str, values: np.ndarray, scale: float, bits: int) -> tuple[np.
     return ints, report_array(name, values, ints, 1.0 / scale, clipped)
 
 
-def quantize_layer(plan: LayerPlan, core: int) -> tuple[SpeckLayer, list[ArrayReport]]:
+def quantize_layer(plan: LayerPlan, core: int, spec: SpeckSpec = SPECK) -> tuple[SpeckLayer, list[ArrayReport]]:
     """One layer's integers and the report of each of its arrays."""
-    scale = layer_scale(plan)
+    scale = layer_scale(plan, spec)
     name = plan.population
-    weight, w_rep = _to_int(f"{name}.weight", plan.weight, scale, SPECK.weight_bits)
-    bias, b_rep = _to_int(f"{name}.bias", plan.bias_per_step, scale, SPECK.bias_bits)
-    threshold, t_rep = _to_int(f"{name}.threshold", np.array([plan.threshold]), scale, SPECK.state_bits)
+    weight, w_rep = _to_int(f"{name}.weight", plan.weight, scale, spec.weight_bits)
+    bias, b_rep = _to_int(f"{name}.bias", plan.bias_per_step, scale, spec.bias_bits)
+    threshold, t_rep = _to_int(f"{name}.threshold", np.array([plan.threshold]), scale, spec.state_bits)
     if threshold[0] < 1:
         raise QuantizationError(
             f"speck: layer '{name}': threshold {plan.threshold:g} rounds to 0 at scale {scale:g}, which the "
-            f"{SPECK.weight_bits}-bit weights and bias (up to {np.abs(plan.weight).max():g} and "
+            f"{spec.weight_bits}-bit weights and bias (up to {np.abs(plan.weight).max():g} and "
             f"{np.abs(plan.bias_per_step).max(initial=0):g}) allow"
         )
     # no bound in the IR: the bottom of the 16-bit state, reported with the IR value it stands for
-    v_min = np.array([SPECK.state_range[0] / scale if plan.v_min is None else plan.v_min])
-    min_v_mem, v_rep = _to_int(f"{name}.min_v_mem", v_min, scale, SPECK.state_bits)
+    v_min = np.array([spec.state_range[0] / scale if plan.v_min is None else plan.v_min])
+    min_v_mem, v_rep = _to_int(f"{name}.min_v_mem", v_min, scale, spec.state_bits)
     layer = SpeckLayer(
         population=name, projection=plan.projection, kind=plan.kind, in_shape=plan.in_shape, weight=weight,
         bias=bias, stride=plan.stride, padding=plan.padding, threshold=int(threshold[0]), min_v_mem=int(min_v_mem[0]),
@@ -118,16 +119,17 @@ def quantize_layer(plan: LayerPlan, core: int) -> tuple[SpeckLayer, list[ArrayRe
     return layer, [w_rep, b_rep, t_rep, v_rep]
 
 
-def quantize(graph: Graph, dt_s: float | None = None, allow_leak_removal: bool = False) -> SpeckQuantization:
+def quantize(graph: Graph, dt_s: float | None = None, allow_leak_removal: bool = False,
+             spec: SpeckSpec = SPECK) -> SpeckQuantization:
     """Check ``graph`` for Speck, then quantize every layer (raises :class:`UnsupportedError` naming the rule)."""
-    dt = resolve_dt_s(graph, dt_s)
-    report = check_compatibility(graph, dt, allow_leak_removal)
+    dt = resolve_dt_s(graph, dt_s, spec)
+    report = check_compatibility(graph, dt, allow_leak_removal, spec)
     report.raise_if_unsupported()
     layers, arrays = [], []
     for plan in report.layers:
-        layer, reps = quantize_layer(plan, report.cores[plan.population])
+        layer, reps = quantize_layer(plan, report.cores[plan.population], spec)
         layers.append(layer)
         arrays.extend(reps)
     assert report.input_shape is not None
-    deployment = SpeckDeployment(dt, report.input_shape, tuple(layers), dict(report.outputs))
+    deployment = SpeckDeployment(dt, report.input_shape, tuple(layers), dict(report.outputs), spec)
     return SpeckQuantization(deployment, report, tuple(arrays))

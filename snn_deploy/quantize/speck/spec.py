@@ -38,7 +38,8 @@ kernel ``[f, c, h, w]`` and a neuron layer ``[f, fy, fx]``:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+from typing import Any, Mapping
 
 import numpy as np
 
@@ -105,6 +106,15 @@ class SpeckSpec:
     default_dt_s: float = 1e-3
     #: spikes to a neuron are counted per step; what the records hold (uint8, ARCHITECTURE.md)
     max_spikes_per_step: int = 255
+
+    @classmethod
+    def from_values(cls, values: Mapping[str, Any]) -> "SpeckSpec":
+        """The spec whose fields are ``values`` (an artifact manifest's ``spec.values``); every field required."""
+        missing = sorted({f.name for f in fields(cls)} - set(values))
+        if missing:
+            raise KeyError(f"missing {', '.join(missing)}")
+        return cls(**{**values, "cores": tuple(CoreMemory(**core) for core in values["cores"]),
+                      "strides": tuple(values["strides"]), "pool_sizes": tuple(values["pool_sizes"])})
 
     # ------------------------------------------------------------------ integer ranges
     @staticmethod
