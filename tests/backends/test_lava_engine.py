@@ -25,16 +25,9 @@ def test_environment_variable_comes_first(monkeypatch, tmp_path):
         engine.lava_python()
 
 
-def test_repository_venv_is_found_without_the_variable(monkeypatch):
-    monkeypatch.delenv("SNN_DEPLOY_LAVA_PYTHON", raising=False)
-    if not REPO_LAVA.is_file():
-        pytest.skip("no .venv-lava in this checkout")
-    assert engine.lava_python() == REPO_LAVA
-
-
 def test_missing_lava_names_what_to_install(monkeypatch, tmp_path):
     monkeypatch.delenv("SNN_DEPLOY_LAVA_PYTHON", raising=False)
-    monkeypatch.setattr(engine, "REPO", tmp_path)
+    monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PATH", str(tmp_path))
     monkeypatch.setenv("PYENV_ROOT", str(tmp_path / "pyenv"))
     with pytest.raises(EngineError, match=r"lava-nc==0\.10\.0 in a Python 3\.10 venv: run `make env`"):

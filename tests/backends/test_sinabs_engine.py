@@ -47,22 +47,16 @@ def test_environment_variable_comes_first(monkeypatch, tmp_path):
         engine.sinabs_python()
 
 
-def test_repository_venv_is_found_without_the_variable(monkeypatch):
-    monkeypatch.delenv("SNN_DEPLOY_SINABS_PYTHON", raising=False)
-    if not REPO_SINABS.is_file():
-        pytest.skip("no .venv-sinabs in this checkout")
-    assert engine.sinabs_python() == REPO_SINABS
-
-
 def test_python3_on_path_only_if_it_imports_sinabs(monkeypatch, tmp_path):
     monkeypatch.delenv("SNN_DEPLOY_SINABS_PYTHON", raising=False)
-    monkeypatch.setattr(engine, "REPO", tmp_path)
+    monkeypatch.chdir(tmp_path)
     (tmp_path / "bin").mkdir()
     fake = tmp_path / "bin" / "python3"
     fake.write_text("#!/bin/sh\nexit 1\n")  # a python3 without sinabs: its import check fails
     fake.chmod(0o755)
     monkeypatch.setenv("PATH", str(tmp_path / "bin"))
-    with pytest.raises(EngineError, match=r"no Python interpreter with sinabs found; install sinabs==3\.1\.3 and "
+    with pytest.raises(EngineError, match=r"no Python interpreter with sinabs found \(set SNN_DEPLOY_SINABS_PYTHON, "
+                                          r"or create \.venv-sinabs .*\); install sinabs==3\.1\.3 and "
                                           r"torch \(requirements/sinabs\.txt\).*run `make env`"):
         engine.sinabs_python()
     if REPO_SINABS.is_file():

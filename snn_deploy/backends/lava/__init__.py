@@ -5,13 +5,12 @@ interpreter (:mod:`snn_deploy.backends.lava.engine`); nothing here imports lava.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
-from snn_deploy.backends import CompileOptions
+from snn_deploy.backends import CompileOptions, note
 from snn_deploy.backends.lava.artifact import (
     input_raster, load_deployment, recorded_populations, to_records, write_artifact,
 )
@@ -56,16 +55,15 @@ def compile_model(graph: Graph, out_dir: str | Path, options: CompileOptions) ->
     return summary
 
 
-def _warn_overflow(result: EmulationResult) -> None:
+def _note_overflow(result: EmulationResult) -> None:
     for pop in result.u_wraps:
         wraps, clips, saturated = result.u_wraps[pop], result.v_clips[pop], result.coupling_saturations[pop]
         if wraps or clips or saturated:
-            warnings.warn(f"loihi2 emulator: population '{pop}': u wrapped {wraps} times, v clipped {clips} times, "
-                          f"coupling saturated {saturated} times", RuntimeWarning, stacklevel=3)
+            note(f"loihi2 emulator: population '{pop}': u wrapped {wraps} times, v clipped {clips} times, "
+                 f"coupling saturated {saturated} times")
     merged = result.merged_input_events
     if merged:
-        warnings.warn(f"loihi2: {merged} input bins held more than one event; Loihi spikes are unary",
-                      RuntimeWarning, stacklevel=3)
+        note(f"loihi2: {merged} input bins held more than one event; Loihi spikes are unary")
 
 
 def emulate_artifact(artifact_dir: str | Path, events: SpikeEvents, *, steps: int | None = None,
@@ -75,7 +73,7 @@ def emulate_artifact(artifact_dir: str | Path, events: SpikeEvents, *, steps: in
     chosen = recorded_populations(deployment, record)
     result = emulate(deployment, input_raster(deployment, events, steps), record=tuple(set(chosen.values())),
                      record_state=record_state)
-    _warn_overflow(result)
+    _note_overflow(result)
     by_population = {f"{p}/spikes": s for p, s in result.spikes.items()}
     by_population.update({f"{p}/u": a for p, a in result.u.items()})
     by_population.update({f"{p}/v": a for p, a in result.v.items()})

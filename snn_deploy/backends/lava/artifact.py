@@ -2,39 +2,36 @@
 
 ``DIR/`` holds ``network.py`` (the Lava process graph, a copy of ``network_template.py``),
 ``weights.npz`` (:meth:`Deployment.to_arrays`), ``network.net`` (lava-dl netx HDF5, feed-forward dense
-networks of Lava's own LIF only), ``quantization.json`` and ``manifest.json`` (target, ``dt_s``, input size,
-outputs, latency, the groups that run in snn-deploy's own processes and why, versions, sha256 of every other
-file).
+networks of Lava's own LIF only), ``quantization.json`` and ``manifest.json`` (the schema of
+:mod:`snn_deploy.backends.manifest`, plus ``input``, ``populations`` and ``custom_processes``: the groups that
+run in snn-deploy's own processes and why).
 """
 from __future__ import annotations
 
-import platform
 from importlib import metadata
 from pathlib import Path
 from typing import Mapping
 
 import numpy as np
 
-from snn_deploy import __version__
-from snn_deploy.artifacts import atomic_directory, dumps_json, sha256_file
-from snn_deploy.backends import read_manifest, select_records
+from snn_deploy.artifacts import atomic_directory, dumps_json
+from snn_deploy.backends import select_records
+from snn_deploy.backends.manifest import load_manifest, spec_from_record, spec_record, versions, write_manifest
 from snn_deploy.errors import ModelFormatError, UnsupportedError
 from snn_deploy.quantize.loihi2.deployment import Deployment
-from snn_deploy.quantize.loihi2.spec import ResetRule
-from snn_deploy.spikes import SpikeEvents, save_npz
+from snn_deploy.quantize.loihi2.spec import Loihi2Spec, ResetRule
+from snn_deploy.spikes import SpikeEvents, read_npz, save_npz
 
 TEMPLATE = Path(__file__).with_name("network_template.py")
 LAVA_VERSION = "0.10.0"
+TARGET, ENGINE = "loihi2", "lava"
 
 
 def _versions() -> dict[str, str]:
-    versions = {"snn-deploy": __version__, "lava-nc (engine)": LAVA_VERSION, "numpy": np.__version__,
-                "python": platform.python_version()}
     try:
-        versions["h5py"] = metadata.version("h5py")
+        return versions(ENGINE, LAVA_VERSION, h5py=metadata.version("h5py"))
     except metadata.PackageNotFoundError:  # pragma: no cover
-        pass
-    return versions
+        return versions(ENGINE, LAVA_VERSION)
 
 
 def write_artifact(deployment: Deployment, out_dir: str | Path) -> list[str]:
@@ -52,19 +49,15 @@ def write_artifact(deployment: Deployment, out_dir: str | Path) -> list[str]:
         report = dict(deployment.report)
         report["notes"] = [*report.get("notes", []), *notes]
         (tmp / "quantization.json").write_text(dumps_json(report))
-        hashes = {p.name: sha256_file(p) for p in sorted(tmp.iterdir())}
         outputs = list(deployment.outputs)
-        output_latency = [deployment.latency_steps[deployment.outputs[o]] for o in outputs]
-        manifest = {
-            "target": "loihi2", "engine": "lava", "dt_s": deployment.dt_s, "input": deployment.input_name,
-            "input_units": deployment.input_units, "outputs": outputs,
-            "latency_steps": max(output_latency, default=0),
-            "latency_steps_by_node": {**dict(deployment.latency_steps),
-                                      **{o: deployment.latency_steps[deployment.outputs[o]] for o in outputs}},
-            "populations": dict(deployment.populations), "custom_processes": custom_processes(deployment),
-            "versions": _versions(), "hashes": hashes,
-        }
-        (tmp / "manifest.json").write_text(dumps_json(manifest))
+        write_manifest(
+            tmp, target=TARGET, engine=ENGINE, spec=spec_record(deployment.spec), dt_s=deployment.dt_s,
+            input_units=deployment.input_units, outputs=outputs,
+            latency_steps_by_node={**dict(deployment.latency_steps),
+                                   **{o: deployment.latency_steps[deployment.outputs[o]] for o in outputs}},
+            versions=_versions(),
+            extra={"input": deployment.input_name, "populations": dict(deployment.populations),
+                   "custom_processes": custom_processes(deployment)})
     return notes
 
 
@@ -82,18 +75,11 @@ def custom_processes(deployment: Deployment) -> dict[str, str]:
 
 
 def load_deployment(artifact_dir: str | Path) -> Deployment:
-    manifest = read_manifest(artifact_dir)
-    if manifest["target"] != "loihi2":
-        raise ModelFormatError(f"{artifact_dir}: compiled for {manifest['target']}, not loihi2")
+    """The artifact's deployment, under the spec it was compiled for, once every file matches its hash."""
+    manifest = load_manifest(artifact_dir, TARGET)
+    spec = spec_from_record(manifest, Loihi2Spec, artifact_dir)
     path = Path(artifact_dir) / "weights.npz"
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-    except FileNotFoundError:
-        raise ModelFormatError(f"{path}: no such file") from None
-    except (OSError, ValueError, EOFError) as exc:
-        raise ModelFormatError(f"{path}: unreadable ({type(exc).__name__})") from None
-    return Deployment.from_arrays(arrays, str(path))
+    return Deployment.from_arrays(read_npz(path), str(path), spec)
 
 
 def input_raster(deployment: Deployment, events: SpikeEvents, steps: int | None) -> np.ndarray:

@@ -1,15 +1,15 @@
 """Run an artifact's ``network.py`` with Lava 0.10 (Python 3.10) as a subprocess.
 
 Lava needs Python 3.10; snn-deploy may run on another version, so the engine is a separate interpreter,
-found in this order: ``$SNN_DEPLOY_LAVA_PYTHON``; the repository's ``.venv-lava/bin/python`` (next to the
-package's source tree); ``python3.10`` on ``PATH`` if it can import lava; pyenv's ``3.10.*`` if it can.
+found in this order (:mod:`snn_deploy.backends.interpreter`): ``$SNN_DEPLOY_LAVA_PYTHON``; ``.venv-lava/bin/python``
+in the current directory or a parent; ``python3.10`` on ``PATH`` if it can import lava; pyenv's ``3.10.*`` if
+it can.
 """
 from __future__ import annotations
 
 import functools
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -17,19 +17,10 @@ from typing import Sequence
 
 import numpy as np
 
+from snn_deploy.backends.interpreter import EngineInterpreter, find_interpreter, on_path
 from snn_deploy.errors import EngineError
 
 INSTALL_HINT = "lava-nc==0.10.0 in a Python 3.10 venv: run `make env`"
-REPO = Path(__file__).resolve().parents[3]
-
-
-def _imports_lava(python: Path) -> bool:
-    try:
-        done = subprocess.run([str(python), "-c", "import lava.magma.core.run_configs"],
-                              capture_output=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
 
 
 def _pyenv_candidates() -> list[Path]:
@@ -37,26 +28,19 @@ def _pyenv_candidates() -> list[Path]:
     return sorted(root.glob("3.10.*/bin/python"), reverse=True) if root.is_dir() else []
 
 
+LAVA = EngineInterpreter(engine="Lava", env_var="SNN_DEPLOY_LAVA_PYTHON", venv=".venv-lava",
+                         probe="import lava.magma.core.run_configs", install_hint=INSTALL_HINT,
+                         candidates=lambda: on_path("python3.10") + _pyenv_candidates())
+
+
 @functools.lru_cache(maxsize=None)
-def _discover(env_value: str | None) -> Path:
-    if env_value:
-        python = Path(env_value)
-        if not (python.is_file() and os.access(python, os.X_OK)):
-            raise EngineError(f"SNN_DEPLOY_LAVA_PYTHON={env_value} is not an executable interpreter")
-        return python
-    venv = REPO / ".venv-lava" / "bin" / "python"
-    if venv.is_file():
-        return venv
-    on_path = shutil.which("python3.10")
-    for candidate in ([Path(on_path)] if on_path else []) + _pyenv_candidates():
-        if _imports_lava(candidate):
-            return candidate
-    raise EngineError(f"no Python interpreter with Lava found; install {INSTALL_HINT}")
+def _discover(env_value: str | None, cwd: Path) -> Path:
+    return find_interpreter(LAVA, env_value, cwd)
 
 
 def lava_python() -> Path:
-    """The interpreter that runs ``network.py`` (see the module docstring for the search order)."""
-    return _discover(os.environ.get("SNN_DEPLOY_LAVA_PYTHON"))
+    """The interpreter that runs ``network.py`` (:mod:`snn_deploy.backends.interpreter`: search order)."""
+    return _discover(os.environ.get(LAVA.env_var), Path.cwd())
 
 
 def _invoke(network_py: Path, args: Sequence[str], what: str) -> None:

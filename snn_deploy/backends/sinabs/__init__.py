@@ -12,12 +12,11 @@ latency: ``latency_steps`` is 0 (every layer sees the spikes of the layer before
 """
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import numpy as np
 
-from snn_deploy.backends import CompileOptions, select_records
+from snn_deploy.backends import CompileOptions, note, select_records
 from snn_deploy.backends.sinabs.artifact import input_raster, load_deployment, to_records, write_artifact
 from snn_deploy.backends.sinabs.engine import run_sinabs
 from snn_deploy.emulate.speck import emulate
@@ -28,8 +27,6 @@ from snn_deploy.quantize.speck.quantizer import quantize
 from snn_deploy.spikes import SpikeEvents
 
 __all__ = ["compile_model", "emulate_artifact", "run_artifact"]
-
-_log = logging.getLogger(__name__)
 
 
 def _chosen(deployment: SpeckDeployment, record: str) -> dict[str, str]:
@@ -61,8 +58,8 @@ def emulate_artifact(artifact_dir: str | Path, events: SpikeEvents, *, steps: in
     traces = emulate(deployment, input_raster(deployment, events, steps), record_state)
     for name, trace in traces.items():
         if trace.state_overflow:
-            _log.warning("speck: layer '%s': v + input left the 16-bit state range %d times (neuron x step); "
-                         "sinabs does not model this, the chip would overflow", name, trace.state_overflow)
+            note(f"speck: layer '{name}': v + input left the {deployment.spec.state_bits}-bit state range "
+                 f"{trace.state_overflow} times (neuron x step); sinabs does not model this, the chip would overflow")
     spikes = {name: trace.spikes for name, trace in traces.items()}
     state = {name: (trace.u, trace.v) for name, trace in traces.items()} if record_state else None
     return to_records(_chosen(deployment, record), spikes, state), deployment.dt_s

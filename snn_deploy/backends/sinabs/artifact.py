@@ -1,6 +1,7 @@
 """The Speck artifact directory: writing it (atomically, deterministically) and reading it back.
 
-Files: ``manifest.json`` (contract keys plus ``"speck"``: the deployment's layers), ``quantization.json``,
+Files: ``manifest.json`` (the schema of :mod:`snn_deploy.backends.manifest`, plus ``input_shape`` and
+``"speck"``: the deployment's layers), ``quantization.json``,
 ``compatibility.json`` (rules checked, notes, layer -> core map with the memories), ``model.py`` (sinabs
 builder) and ``weights.npz`` (integer weights and biases). Writing needs neither torch nor sinabs: the weights
 go to ``.npz`` through :func:`snn_deploy.spikes.save_npz` (deterministic bytes, no pickle, numpy alone reads
@@ -8,31 +9,24 @@ it) and ``model.py`` turns them into tensors when a sinabs environment builds th
 """
 from __future__ import annotations
 
-import platform
 from pathlib import Path
 from typing import Mapping
 
 import numpy as np
 
-from snn_deploy import __version__
-from snn_deploy.artifacts import atomic_directory, dumps_json, sha256_file
-from snn_deploy.backends import read_manifest
+from snn_deploy.artifacts import atomic_directory, dumps_json
+from snn_deploy.backends.manifest import load_manifest, spec_from_record, spec_record, versions, write_manifest
+from snn_deploy.backends.sinabs.emit import render_model_py
+from snn_deploy.backends.sinabs.engine import SINABS_VERSION
 from snn_deploy.errors import ModelFormatError, UnsupportedError
 from snn_deploy.quantize.speck.deployment import SpeckDeployment
 from snn_deploy.quantize.speck.quantizer import SpeckQuantization
-from snn_deploy.quantize.speck.spec import SPECK
-from snn_deploy.backends.sinabs.emit import render_model_py
-from snn_deploy.backends.sinabs.engine import SINABS_VERSION
-from snn_deploy.spikes import SpikeEvents, save_npz
+from snn_deploy.quantize.speck.spec import SPECK, SpeckSpec
+from snn_deploy.spikes import SpikeEvents, read_npz, save_npz
 
 WEIGHTS_FILE = "weights.npz"
 MODEL_FILE = "model.py"
-
-
-def _versions() -> dict[str, str]:
-    """What wrote the artifact, and the sinabs release it targets (its engine runs apart: torch is not here)."""
-    return {"snn_deploy": __version__, "sinabs (engine)": SINABS_VERSION, "numpy": np.__version__,
-            "python": platform.python_version()}
+ENGINE = "sinabs"
 
 
 def write_artifact(quantization: SpeckQuantization, out_dir: str | Path) -> None:
@@ -43,32 +37,23 @@ def write_artifact(quantization: SpeckQuantization, out_dir: str | Path) -> None
         (tmp / MODEL_FILE).write_text(render_model_py(deployment))
         (tmp / "quantization.json").write_text(dumps_json(quantization.to_dict()))
         (tmp / "compatibility.json").write_text(dumps_json(quantization.compatibility.to_dict()))
-        hashes = {p.name: sha256_file(p) for p in sorted(tmp.iterdir())}
-        manifest = {
-            "target": SPECK.name, "dt_s": deployment.dt_s, "input_units": deployment.input_units,
-            "input_shape": list(deployment.input_shape), "outputs": sorted(deployment.outputs),
-            "latency_steps": 0, "latency_steps_by_node": {layer.population: 0 for layer in deployment.layers},
-            "versions": _versions(), "hashes": hashes, "speck": deployment.describe(),
-        }
-        (tmp / "manifest.json").write_text(dumps_json(manifest))
+        write_manifest(
+            tmp, target=deployment.spec.name, engine=ENGINE, spec=spec_record(deployment.spec), dt_s=deployment.dt_s,
+            input_units=deployment.input_units, outputs=sorted(deployment.outputs),
+            latency_steps_by_node={layer.population: 0 for layer in deployment.layers},
+            versions=versions(ENGINE, SINABS_VERSION),
+            extra={"input_shape": list(deployment.input_shape), "speck": deployment.describe()})
 
 
 def load_deployment(artifact_dir: str | Path) -> SpeckDeployment:
-    """Read an artifact back, checking every file against the manifest's sha256."""
+    """Read an artifact back, under the spec it was compiled for, once every file matches its hash."""
     artifact_dir = Path(artifact_dir)
-    manifest = read_manifest(artifact_dir)
-    if manifest["target"] != SPECK.name or "speck" not in manifest:
-        raise ModelFormatError(f"{artifact_dir}/manifest.json: not a Speck artifact")
-    for name, digest in manifest.get("hashes", {}).items():
-        path = artifact_dir / name
-        if not path.is_file() or sha256_file(path) != digest:
-            raise ModelFormatError(f"{path}: missing or changed since compile (sha256 differs from the manifest)")
-    try:
-        with np.load(artifact_dir / WEIGHTS_FILE, allow_pickle=False) as data:
-            arrays = {key: data[key] for key in data.files}
-    except (OSError, ValueError) as exc:
-        raise ModelFormatError(f"{artifact_dir / WEIGHTS_FILE}: unreadable ({type(exc).__name__})") from None
-    return SpeckDeployment.from_stored(manifest["speck"], arrays, str(artifact_dir))
+    manifest = load_manifest(artifact_dir, SPECK.name)
+    if "speck" not in manifest:
+        raise ModelFormatError(f"{artifact_dir}/manifest.json: not a Speck artifact (no 'speck' layers)")
+    spec = spec_from_record(manifest, SpeckSpec, artifact_dir)
+    arrays = read_npz(artifact_dir / WEIGHTS_FILE)
+    return SpeckDeployment.from_stored(manifest["speck"], arrays, str(artifact_dir), spec)
 
 
 def input_raster(deployment: SpeckDeployment, events: SpikeEvents, steps: int | None) -> np.ndarray:

@@ -2,8 +2,8 @@
 
 sinabs 3.1.3 pins ``nir<=1.0.4`` and needs torch, so neither is in snn-deploy's environment: the engine is a
 separate interpreter that runs :mod:`snn_deploy.backends.sinabs.runner` (passed by path; it imports nothing
-from snn-deploy), found in this order: ``$SNN_DEPLOY_SINABS_PYTHON``; the repository's
-``.venv-sinabs/bin/python`` (next to the package's source tree); ``python3`` on ``PATH`` if it can import sinabs.
+from snn-deploy), found in this order (:mod:`snn_deploy.backends.interpreter`): ``$SNN_DEPLOY_SINABS_PYTHON``;
+``.venv-sinabs/bin/python`` in the current directory or a parent; ``python3`` on ``PATH`` if it can import sinabs.
 Several artifacts or inputs run in ONE process (:func:`run_many`): importing torch and sinabs costs seconds.
 """
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 import functools
 import json
 import os
-import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
@@ -20,13 +19,13 @@ from typing import Sequence
 
 import numpy as np
 
+from snn_deploy.backends.interpreter import EngineInterpreter, find_interpreter, on_path
 from snn_deploy.errors import EngineError
 
 #: the sinabs release the Speck spec was read from (requirements/sinabs.txt pins it, with torch)
 SINABS_VERSION = "3.1.3"
 INSTALL_HINT = (f"sinabs=={SINABS_VERSION} and torch (requirements/sinabs.txt) in their own venv: run `make env` "
                 "(creates .venv-sinabs) or set SNN_DEPLOY_SINABS_PYTHON")
-REPO = Path(__file__).resolve().parents[3]
 RUNNER = Path(__file__).with_name("runner.py")
 
 
@@ -40,33 +39,19 @@ class SinabsRun:
     forward_s: float
 
 
-def _imports_sinabs(python: Path) -> bool:
-    try:
-        done = subprocess.run([str(python), "-c", "import sinabs.layers, torch"], capture_output=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
+SINABS = EngineInterpreter(engine="sinabs", env_var="SNN_DEPLOY_SINABS_PYTHON", venv=".venv-sinabs",
+                           probe="import sinabs.layers, torch", install_hint=INSTALL_HINT,
+                           candidates=lambda: on_path("python3"))
 
 
 @functools.lru_cache(maxsize=None)
-def _discover(env_value: str | None) -> Path:
-    if env_value:
-        python = Path(env_value)
-        if not (python.is_file() and os.access(python, os.X_OK)):
-            raise EngineError(f"SNN_DEPLOY_SINABS_PYTHON={env_value} is not an executable interpreter")
-        return python
-    venv = REPO / ".venv-sinabs" / "bin" / "python"
-    if venv.is_file():
-        return venv
-    on_path = shutil.which("python3")
-    if on_path and _imports_sinabs(Path(on_path)):
-        return Path(on_path)
-    raise EngineError(f"no Python interpreter with sinabs found; install {INSTALL_HINT}")
+def _discover(env_value: str | None, cwd: Path) -> Path:
+    return find_interpreter(SINABS, env_value, cwd)
 
 
 def sinabs_python() -> Path:
-    """The interpreter that runs the artifacts (see the module docstring for the search order)."""
-    return _discover(os.environ.get("SNN_DEPLOY_SINABS_PYTHON"))
+    """The interpreter that runs the artifacts (:mod:`snn_deploy.backends.interpreter`: search order)."""
+    return _discover(os.environ.get(SINABS.env_var), Path.cwd())
 
 
 def _invoke(jobs_json: Path, what: str) -> None:
