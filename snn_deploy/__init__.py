@@ -7,9 +7,10 @@ Each chip is one :class:`snn_deploy.targets.Target`.
 
 The Python API (:mod:`snn_deploy.api`) is exported here: ``read``, ``write``, ``inspect``, ``simulate``,
 ``compile`` (-> :class:`Deployment`: ``.report``, ``.emulate``, ``.run``, ``.save``), ``load_artifact``,
-``check``, the inputs ``SpikeEvents``, ``dataset_inputs``, ``poisson_inputs``, ``poisson_events``, the rates
-``window_rate`` and ``instantaneous_rate``, ``evaluate``, ``train``, the targets ``get_target``,
-``target_names``, ``register_target``, ``Target``, and the errors. Names are imported on first use, so
+``check``, the inputs ``SpikeEvents``, ``dataset_inputs``, ``poisson_inputs``, ``poisson_events``, the files
+``read_events``, ``write_events``, ``read_spikes``, ``write_spikes``, the rates ``window_rate`` and
+``instantaneous_rate``, ``evaluate``, ``train``, the targets ``get_target``, ``target_names``,
+``register_target``, ``Target``, the shared models ``shared_models_dir``, and the errors. Names are imported on first use, so
 ``import snn_deploy`` stays cheap.
 """
 from __future__ import annotations
@@ -26,8 +27,10 @@ __version__ = "0.1.0"
 #: exported name -> module that defines it (imported by :func:`__getattr__` on first use)
 _LAZY: dict[str, str] = {
     **dict.fromkeys(["CompileReport", "Deployment", "Records", "check", "compile", "dataset_inputs", "evaluate",
-                     "inspect", "load_artifact", "poisson_events", "poisson_inputs", "read", "simulate", "train",
-                     "write"], "snn_deploy.api"),
+                     "input_units", "inspect", "load_artifact", "poisson_events", "poisson_inputs", "read",
+                     "read_events", "read_spikes", "simulate", "train", "write", "write_events", "write_spikes"],
+                    "snn_deploy.api"),
+    **dict.fromkeys(["shared_dir", "shared_models_dir"], "snn_deploy.shared"),
     **dict.fromkeys(["Target", "get_target", "register_target", "target_names"], "snn_deploy.targets"),
     **dict.fromkeys(["instantaneous_rate", "window_rate"], "snn_deploy.reference.decoding"),
     "SpikeEvents": "snn_deploy.spikes",

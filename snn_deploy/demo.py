@@ -1,6 +1,7 @@
 """The main job run by ``make demo``: a trained model deployed to every target, with proof.
 
-1. Load ``examples/models/yinyang.onnx`` (train it with the exact-gradient trainer if it is absent).
+1. Load the example model, ``MODEL`` (default ``examples/models/yinyang.onnx`` of the current directory, as
+   ``make demo`` runs it; when the file is absent, the exact-gradient trainer trains it into ``OUT_DIR``).
 2. Compile it for each target (Loihi 2, Speck); a target the model does not fit is reported with its reason.
 3. For each compiled target, ``check`` the deployment: the emulator against the exact reference on the whole
    Yin-Yang test set (spike-time equivalence and accuracy), and the emulator against the vendor engine (Lava
@@ -10,9 +11,10 @@
    against the exact reference and bit for bit against the vendor engine (:mod:`snn_deploy.demo_shared`).
 6. Run every shared model through the ONNX and NIR round trips.
 
-``OUT_DIR`` is the first argument (default ``demo-out``). Exit code 0 when the job ran end to end (the tables
-say PASS or FAIL for each row: the demo shows, ``snn-deploy check`` gates), 1 when a round trip was lossy or a
-compiled deployment was not bit-exact with its engine, 2 on bad input.
+Usage: ``python -m snn_deploy.demo [OUT_DIR [MODEL]]``; ``OUT_DIR`` defaults to ``demo-out``, and the demo
+writes nothing outside it. Everything runs through the public API (:mod:`snn_deploy.api`). Exit code 0 when
+the job ran end to end (the tables say PASS or FAIL for each row: the demo shows, ``snn-deploy check`` gates),
+1 when a round trip was lossy or a compiled deployment was not bit-exact with its engine, 2 on bad input.
 """
 from __future__ import annotations
 
@@ -21,41 +23,34 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import snn_deploy as sd
 from snn_deploy.artifacts import write_json
-from snn_deploy.backends import CompileOptions, backend_for_target, read_manifest
-from snn_deploy.check.equivalence import CheckResult, Tolerances
-from snn_deploy.check.report import write_report
-from snn_deploy.check.runner import dataset_input, run_check
-from snn_deploy.check.tolerance import derived_tolerances
 from snn_deploy.demo_shared import SHARED_MODELS, deploy_shared, readings_list, shared_table
-from snn_deploy.errors import SnnDeployError, UnsupportedError
-from snn_deploy.ir.graph import Graph, graphs_equal
-from snn_deploy.ir.io import load, save
-from snn_deploy.ir.io.summary import graph_summary
-from snn_deploy.shared import shared_models_dir
+from snn_deploy.ir.graph import graphs_equal
 
-REPO = Path(__file__).resolve().parents[1]
-MODEL = REPO / "examples" / "models" / "yinyang.onnx"
+#: the example model, relative to the directory the demo runs in (``make demo``: the repository)
+MODEL = Path("examples") / "models" / "yinyang.onnx"
 DATASET = "yinyang"
 #: test samples run through the vendor engine: Lava runs them one by one at ~6 ms per step of this network
 #: (3 LIF + 4 Dense processes exchanging messages every step), so 5 x 849 steps keep the job under 3 minutes
 ENGINE_SAMPLES = 5
-TARGETS: tuple[tuple[str, str], ...] = (("loihi2", "lava"), ("speck", "sinabs"))
-#: pass criteria: derived from the model's time constants and each target's step (snn_deploy.check.tolerance)
+#: every registered target (snn_deploy.targets)
+TARGETS: tuple[str, ...] = tuple(sd.target_names())
 
 
 def log(message: str) -> None:
     print(f"[demo] {message}", file=sys.stderr, flush=True)
 
 
-def trained_model() -> Graph:
-    """The example model; trained and saved first when the file is absent."""
-    if not MODEL.exists():
-        from snn_deploy.reference.trainer import PRESETS, train
-
-        log(f"{MODEL} is absent: training it (Yin-Yang preset, seed 0)")
-        save(train(PRESETS[DATASET], seed=0).graph, MODEL)
-    return load(MODEL)
+def trained_model(model: Path, out_dir: Path) -> tuple[sd.Graph, Path]:
+    """The example model and its path; when ``model`` is absent, trained (Yin-Yang preset, seed 0) and saved
+    under ``out_dir``."""
+    if not model.exists():
+        trained = out_dir / model.name
+        log(f"{model} is absent: training it into {trained} (Yin-Yang preset, seed 0)")
+        sd.write(sd.train(DATASET, seed=0).graph, trained)
+        model = trained
+    return sd.read(model), model
 
 
 @dataclass(frozen=True)
@@ -64,8 +59,8 @@ class TargetRow:
 
     target: str
     status: str
-    equivalence: CheckResult | None = None
-    bit_exact: CheckResult | None = None
+    equivalence: sd.CheckResult | None = None
+    bit_exact: sd.CheckResult | None = None
     seconds: float = 0.0
 
     @property
@@ -77,27 +72,24 @@ class TargetRow:
         return self.equivalence.passed and self.bit_exact.bit_exact is not None and self.bit_exact.bit_exact.equal
 
 
-def deploy_and_check(graph: Graph, target: str, engine: str, out_dir: Path) -> TargetRow:
-    """Compile, check against the reference (whole test set) and the engine (a subset); write the report."""
+def deploy_and_check(graph: sd.Graph, model: Path, target: str, out_dir: Path) -> TargetRow:
+    """Compile, check against the reference (whole test set) and the target's engine (a subset); write the
+    report. Criteria: derived from the model and the step (:mod:`snn_deploy.check.tolerance`)."""
     start = time.perf_counter()
-    artifact = out_dir / target
     try:
-        backend_for_target(target).compile_model(graph, artifact, CompileOptions())
-    except UnsupportedError as exc:
+        deployment = sd.compile(graph, target)
+    except sd.UnsupportedError as exc:
         return TargetRow(target, f"does not fit: {exc}", seconds=time.perf_counter() - start)
-    tolerances = derived_tolerances(graph, float(read_manifest(artifact)["dt_s"]))
-    log(f"{target}: compiled to {artifact}; checking against the exact reference (±{tolerances.steps:g} steps)")
-    full = dataset_input(graph, DATASET)
-    equivalence = run_check(graph, str(MODEL), target=target, engine=None, check_input=full, tolerances=tolerances,
-                            artifact_dir=str(artifact), record_state=True, progress=log)
-    write_report(out_dir / f"report-{target}", equivalence.result, graph, full.events, equivalence.reference,
-                 equivalence.emulated, equivalence.manifest)
+    artifact = deployment.save(out_dir / target)
+    log(f"{target}: compiled to {artifact}; checking against the exact reference")
+    equivalence = sd.check(graph, deployment, sd.dataset_inputs(graph, DATASET), name=str(model),
+                           report_dir=out_dir / f"report-{target}", progress=log)
+    engine = deployment.target.engine
     log(f"{target}: bit-exactness against {engine} on {ENGINE_SAMPLES} samples")
-    subset = dataset_input(graph, DATASET, limit=ENGINE_SAMPLES)
-    exact = run_check(graph, str(MODEL), target=target, engine=engine, check_input=subset, tolerances=tolerances,
-                      artifact_dir=str(artifact), progress=log)
-    write_json(out_dir / f"report-{target}" / "bit_exact.json", exact.result.to_json())
-    return TargetRow(target, "compiled", equivalence.result, exact.result, time.perf_counter() - start)
+    exact = sd.check(graph, deployment, sd.dataset_inputs(graph, DATASET, limit=ENGINE_SAMPLES), engine,
+                     name=str(model), progress=log)
+    write_json(out_dir / f"report-{target}" / "bit_exact.json", exact.to_json())
+    return TargetRow(target, "compiled", equivalence, exact, time.perf_counter() - start)
 
 
 def _pct(value: float | None) -> str:
@@ -124,31 +116,30 @@ def summary_table(rows: list[TargetRow]) -> str:
     return "\n".join(lines)
 
 
-def shared_models() -> list[Path]:
-    """The shared third-party model files (NIR and netx), sorted."""
-    root = shared_models_dir()
+def shared_models(root: Path) -> list[Path]:
+    """The shared third-party model files (NIR and netx) under ``root``, sorted."""
     return sorted(p for p in root.rglob("*") if p.suffix in (".nir", ".net"))
 
 
-def round_trip(graph: Graph, path: Path) -> str:
+def round_trip(graph: sd.Graph, path: Path) -> str:
     """Write ``graph`` to ``path``, read it back: "ok", "LOSSY" or "n/a" when the format cannot hold it."""
     try:
-        save(graph, path)
-    except UnsupportedError:
+        sd.write(graph, path)
+    except sd.UnsupportedError:
         return "n/a"
-    return "ok" if graphs_equal(load(path), graph) else "LOSSY"
+    return "ok" if graphs_equal(sd.read(path), graph) else "LOSSY"
 
 
-def model_zoo(out_dir: Path) -> tuple[str, int]:
+def model_zoo(root: Path, out_dir: Path) -> tuple[str, int]:
     """Markdown table of the shared models' sizes and round trips; the number of lossy round trips."""
     lines = ["| model | nodes | neurons | synapses | ONNX round trip | NIR round trip |", "|---|---|---|---|---|---|"]
     failures = 0
-    for model in shared_models():
-        graph = load(model)
-        totals = graph_summary(graph)["totals"]
+    for model in shared_models(root):
+        graph = sd.read(model)
+        totals = sd.inspect(graph)["totals"]
         onnx_path = out_dir / f"{model.stem}.onnx"
         onnx_result = round_trip(graph, onnx_path)
-        nir_result = round_trip(load(onnx_path), out_dir / f"{model.stem}.nir")
+        nir_result = round_trip(sd.read(onnx_path), out_dir / f"{model.stem}.nir")
         failures += onnx_result != "ok" or nir_result == "LOSSY"
         lines.append(f"| {model.name} | {totals['nodes']} | {totals['neurons']} | {totals['synapses']} | "
                      f"{onnx_result} | {nir_result} |")
@@ -159,18 +150,19 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     out_dir = Path(argv[0] if argv else "demo-out")
     out_dir.mkdir(parents=True, exist_ok=True)
+    root = sd.shared_models_dir()
     start = time.perf_counter()
     try:
-        graph = trained_model()
-        rows = [deploy_and_check(graph, target, engine, out_dir) for target, engine in TARGETS]
-        shared = [deploy_shared(shared_models_dir(), model, target, engine, out_dir / "shared-deployed", log)
-                  for model in SHARED_MODELS for target, engine in TARGETS]
+        graph, model = trained_model(Path(argv[1]) if len(argv) > 1 else MODEL, out_dir)
+        rows = [deploy_and_check(graph, model, target, out_dir) for target in TARGETS]
+        shared = [deploy_shared(root, shared_model, target, out_dir / "shared-deployed", log)
+                  for shared_model in SHARED_MODELS for target in TARGETS]
         log("shared models: ONNX and NIR round trips")
-        zoo, lossy = model_zoo(out_dir / "shared-models")
-    except SnnDeployError as exc:
+        zoo, lossy = model_zoo(root, out_dir / "shared-models")
+    except sd.SnnDeployError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(f"\n## {MODEL.relative_to(REPO)} deployed (Yin-Yang test set)\n")
+    print(f"\n## {model} deployed (Yin-Yang test set)\n")
     print(summary_table(rows))
     for row in rows:
         print(f"- {row.target}: {row.status}" + (f"; report in {out_dir / ('report-' + row.target)}"

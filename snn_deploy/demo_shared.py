@@ -1,6 +1,6 @@
 """The main job's second half: the shared third-party models deployed to every target that can hold them.
 
-Each model in ``../shared/models`` is read the way its exporter meant it (:data:`SHARED_MODELS`: the reset the
+Each model in the shared models directory (:func:`snn_deploy.shared_models_dir`) is read the way its exporter meant it (:data:`SHARED_MODELS`: the reset the
 exporter used where the file cannot say, and whether it counted spikes per step), compiled for each target, and
 checked on seeded Poisson inputs: the emulator against the exact reference (spike-time equivalence with the
 tolerance :mod:`snn_deploy.check.tolerance` derives from the model and the step) and against the vendor engine
@@ -17,14 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from snn_deploy.backends import CompileOptions, backend_for_target
-from snn_deploy.check.equivalence import CheckResult
-from snn_deploy.check.runner import random_input, run_check
-from snn_deploy.check.tolerance import derived_tolerances
-from snn_deploy.errors import UnsupportedError
-from snn_deploy.ir.graph import Graph
-from snn_deploy.ir.io import load
-from snn_deploy.reference.simulator import input_units
+import snn_deploy as sd
 
 #: input events per unit per step (module docstring)
 INPUT_FRACTION = 0.05
@@ -61,12 +54,11 @@ SHARED_MODELS: tuple[SharedModel, ...] = (
     SharedModel("lava-dl/tiny.net", None, None, 1e-3, 20, 2, "lava-dl netx integers, exact"),
     SharedModel("lava-dl/mnist.net", None, None, 1e-3, 20, 2, "lava-dl netx integers, exact"),
 )
-TARGETS: tuple[tuple[str, str], ...] = (("loihi2", "lava"), ("speck", "sinabs"))
 
 
-def read_shared(root: Path, model: SharedModel) -> Graph:
+def read_shared(root: Path, model: SharedModel) -> sd.Graph:
     """The model's graph as its exporter meant it (:class:`SharedModel`)."""
-    return load(root / model.file, reset_mode=model.reset_mode, spike_step_s=model.spike_step_s)
+    return sd.read(root / model.file, reset_mode=model.reset_mode, spike_step_s=model.spike_step_s)
 
 
 @dataclass(frozen=True)
@@ -76,33 +68,30 @@ class SharedRow:
     model: SharedModel
     target: str
     status: str
-    result: CheckResult | None = None
+    result: sd.CheckResult | None = None
     seconds: float = 0.0
 
 
-def deploy_shared(root: Path, model: SharedModel, target: str, engine: str, out_dir: Path,
+def deploy_shared(root: Path, model: SharedModel, target: str, out_dir: Path,
                   log: Callable[[str], None]) -> SharedRow:
-    """Compile ``model`` for ``target`` and check it against the exact reference and ``engine`` on one input."""
+    """Compile ``model`` for ``target`` and check it against the exact reference and the target's engine on
+    one input (criteria derived from the model and the step, :mod:`snn_deploy.check.tolerance`)."""
     start = time.perf_counter()
     graph = read_shared(root, model)
-    artifact = out_dir / Path(model.file).stem / target
     try:
-        backend_for_target(target).compile_model(graph, artifact, CompileOptions(dt_s=model.dt_s))
-    except UnsupportedError as exc:
+        deployment = sd.compile(graph, target, model.dt_s)
+    except sd.UnsupportedError as exc:
         return SharedRow(model, target, f"does not fit: {exc}", seconds=time.perf_counter() - start)
-    from snn_deploy.backends import read_manifest
-
-    dt_s = float(read_manifest(artifact)["dt_s"])
-    duration_s = model.steps * dt_s
-    check_input = random_input(input_units(graph), model.samples, SEED, duration_s, INPUT_FRACTION / dt_s)
+    deployment.save(out_dir / Path(model.file).stem / target)
+    dt_s, engine = deployment.dt_s, deployment.target.engine
+    check_input = sd.poisson_inputs(sd.input_units(graph), model.samples, SEED, model.steps * dt_s,
+                                    INPUT_FRACTION / dt_s)
     log(f"{model.file} on {target}: {check_input.description}; reference, emulator and {engine}")
-    run = run_check(graph, model.file, target=target, engine=engine, check_input=check_input,
-                    tolerances=derived_tolerances(graph, dt_s), artifact_dir=str(artifact),
-                    steps=model.steps, progress=log)
-    return SharedRow(model, target, f"dt = {dt_s * 1e3:g} ms", run.result, time.perf_counter() - start)
+    result = sd.check(graph, deployment, check_input, engine, steps=model.steps, name=model.file, progress=log)
+    return SharedRow(model, target, f"dt = {dt_s * 1e3:g} ms", result, time.perf_counter() - start)
 
 
-def _silent(result: CheckResult) -> str:
+def _silent(result: sd.CheckResult) -> str:
     silent = result.to_json().get("silent_populations", {})
     parts = [f"deployed only: {', '.join(silent['deployment_only'])}"] if silent.get("deployment_only") else []
     parts += [f"both: {', '.join(silent['both'])}"] if silent.get("both") else []

@@ -1,42 +1,29 @@
 """Where the project's shared directory (``shared/``: third-party models, target notes) lives.
 
-In this order: ``$SNN_DEPLOY_SHARED``; ``shared/`` beside the repository; ``shared/`` beside the repository
-this one was cloned from, when that is a local path (a CI job clones the repository into a temporary
-directory, ``git clone -q . "$d"``, and the shared directory stays beside the original).
+In this order: an explicit ``root`` argument; ``$SNN_DEPLOY_SHARED``; ``shared/`` beside the directory that
+holds the ``snn_deploy`` package (a source checkout: ``shared/`` beside the repository). Nothing else is
+searched: a copy of the repository elsewhere (a CI clone in a temporary directory) sets ``SNN_DEPLOY_SHARED``
+(the test suite does so itself, ``tests/conftest.py``).
 """
 from __future__ import annotations
 
 import os
-import subprocess
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+#: the directory holding the ``snn_deploy`` package (the repository, in a source checkout)
+PACKAGE_PARENT = Path(__file__).resolve().parents[1]
 
 
-def _origin_repository() -> Path | None:
-    """The local repository this one was cloned from (git's ``remote.origin.url``), if any."""
-    try:
-        url = subprocess.run(["git", "-C", str(REPO), "config", "--get", "remote.origin.url"],
-                             capture_output=True, text=True, check=False).stdout.strip()
-    except OSError:
-        return None
-    path = Path(url.removeprefix("file://"))
-    return path.resolve() if url and path.is_absolute() and path.is_dir() else None
-
-
-def shared_dir() -> Path:
-    """The shared directory (the first candidate above that exists; else the one beside the repository)."""
-    if "SNN_DEPLOY_SHARED" in os.environ:
+def shared_dir(root: str | Path | None = None) -> Path:
+    """The shared directory: ``root`` when given, else ``$SNN_DEPLOY_SHARED``, else ``shared/`` beside
+    :data:`PACKAGE_PARENT` (whether or not it exists: the caller names it in its error)."""
+    if root is not None:
+        return Path(root)
+    if os.environ.get("SNN_DEPLOY_SHARED"):
         return Path(os.environ["SNN_DEPLOY_SHARED"])
-    beside = REPO.parent / "shared"
-    if beside.is_dir():
-        return beside
-    origin = _origin_repository()
-    if origin is not None and (origin.parent / "shared").is_dir():
-        return origin.parent / "shared"
-    return beside
+    return PACKAGE_PARENT.parent / "shared"
 
 
-def shared_models_dir() -> Path:
-    """``shared_dir() / "models"``."""
-    return shared_dir() / "models"
+def shared_models_dir(root: str | Path | None = None) -> Path:
+    """``shared_dir(root) / "models"``."""
+    return shared_dir(root) / "models"

@@ -17,8 +17,10 @@ from __future__ import annotations
 
 from snn_deploy.api.checking import check, dataset_inputs, poisson_events, poisson_inputs
 from snn_deploy.api.deployment import CompileReport, Deployment, compile, load_artifact
+from snn_deploy.api.files import input_units, read_events, read_spikes, write_events, write_spikes
 from snn_deploy.api.model import evaluate, inspect, read, simulate, train, write
 from snn_deploy.api.records import Records
 
-__all__ = ["CompileReport", "Deployment", "Records", "check", "compile", "dataset_inputs", "evaluate", "inspect",
-           "load_artifact", "poisson_events", "poisson_inputs", "read", "simulate", "train", "write"]
+__all__ = ["CompileReport", "Deployment", "Records", "check", "compile", "dataset_inputs", "evaluate", "input_units",
+           "inspect", "load_artifact", "poisson_events", "poisson_inputs", "read", "read_events", "read_spikes",
+           "simulate", "train", "write", "write_events", "write_spikes"]

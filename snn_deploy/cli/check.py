@@ -75,18 +75,15 @@ def check_command(model: str, reset_mode: str | None, spike_step_s: float | None
                   junit_path: str | None, report_dir: str | None) -> None:
     """Check that MODEL deployed to TARGET does what the exact reference does (and what the vendor engine does)."""
     import snn_deploy as sd
-    from snn_deploy.reference.simulator import input_units
-    from snn_deploy.spikes import load_input
 
     chosen = [name for name, value in (("--input", input_path), ("--dataset", dataset),
                                        ("--random", random_samples)) if value is not None]
     if len(chosen) != 1:
         raise click.UsageError("give exactly one of --input, --dataset, --random")
     graph = sd.read(model, reset_mode=reset_mode, spike_step_s=spike_step_s)
-    units = input_units(graph)
+    units = sd.input_units(graph)
     if input_path is not None:
-        events, _ = load_input(input_path, units=units)
-        check_input = sd.CheckInput(events, None, f"input {input_path}")
+        check_input = sd.CheckInput(sd.read_events(input_path, units), None, f"input {input_path}")
     elif dataset is not None:
         check_input = sd.dataset_inputs(graph, dataset, limit=limit)
     else:

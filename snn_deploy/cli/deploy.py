@@ -49,10 +49,9 @@ def compile_command(model: str, reset_mode: str | None, spike_step_s: float | No
 def _execute(artifact_dir: str, input_path: str, output: str, record: str, record_state: bool,
              steps: int | None, engine: str | None, as_json: bool) -> None:
     import snn_deploy as sd
-    from snn_deploy.spikes import load_input
 
     deployment = sd.load_artifact(artifact_dir)
-    events, _ = load_input(input_path, units=deployment.input_units)
+    events = sd.read_events(input_path, deployment.input_units)
     if engine is None:
         records = deployment.emulate(events, record=record, record_state=record_state, steps=steps)
     else:

@@ -29,7 +29,6 @@ def poisson_command(rates_path: str | None, rate_hz: float | None, units: int | 
     import numpy as np
 
     import snn_deploy as sd
-    from snn_deploy.spikes import save_input
 
     if (rates_path is None) == (rate_hz is None):
         raise click.UsageError("give exactly one of --rates-hz FILE and --rate-hz F")
@@ -42,7 +41,7 @@ def poisson_command(rates_path: str | None, rate_hz: float | None, units: int | 
             raise click.UsageError("--units goes with --rate-hz; a --rates-hz file gives its own units")
         rates = _read_rates(rates_path, batch)
     events = sd.poisson_events(rates, duration_s, seed)
-    save_input(output, events)
+    sd.write_events(output, events)
     click.echo(f"wrote {output} ({events.batch} samples, {events.units} units, {events.time_s.size} events)")
 
 
@@ -118,12 +117,12 @@ def _node_events(path: str, node: str, batch: int | None, units: int | None, lat
     """Spike events of ``node`` from an engine file (``<node>/spikes`` raster + ``dt_s``) or a reference file."""
     import snn_deploy as sd
     from snn_deploy.errors import ModelFormatError
-    from snn_deploy.spikes import load_reference_output, read_npz
+    from snn_deploy.spikes import read_npz
 
     if "dt_s" not in read_npz(path):
         if batch is None or units is None:
             raise click.UsageError(f"{path} is a reference file (it stores no sizes): give --batch and --units")
-        return load_reference_output(path, batch, {node: units})[node]
+        return sd.read_spikes(path, batch, {node: units})[node]
     records = sd.Records.load(path)
     raster = records.spikes.get(node)
     if raster is None or raster.ndim != 3:

@@ -18,13 +18,11 @@ def simulate_command(model: str, reset_mode: str | None, spike_step_s: float | N
                      t_end_s: float | None) -> None:
     """Run MODEL exactly (float64 spike times, no time step) on the input events; write <node>/sample, unit, time_s."""
     import snn_deploy as sd
-    from snn_deploy.reference.simulator import input_units
-    from snn_deploy.spikes import load_input, save_reference_output
 
     graph = sd.read(model, reset_mode=reset_mode, spike_step_s=spike_step_s)
-    events, _ = load_input(input_path, units=input_units(graph))
+    events = sd.read_events(input_path, sd.input_units(graph))
     spikes = sd.simulate(graph, events, t_end_s=t_end_s, record=record)
-    save_reference_output(output, spikes)
+    sd.write_spikes(output, spikes)
     counts = ", ".join(f"{name}: {events.time_s.size} spikes" for name, events in spikes.items())
     click.echo(f"wrote {output} ({counts})")
 
