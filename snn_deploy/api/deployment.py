@@ -86,8 +86,8 @@ class Deployment:
 
     @property
     def manifest(self) -> dict[str, Any]:
-        """The artifact's ``manifest.json``."""
-        from snn_deploy.backends import read_manifest
+        """The artifact's ``manifest.json`` (:mod:`snn_deploy.backends.manifest`)."""
+        from snn_deploy.backends.manifest import read_manifest
 
         return read_manifest(self._dir)
 
@@ -182,20 +182,21 @@ def compile(graph: Graph, target: str | Target, dt_s: float | None = None, *,  #
 
 
 def load_artifact(artifact_dir: str | Path) -> Deployment:
-    """Open a compiled artifact directory (``snn-deploy compile -o DIR`` or :meth:`Deployment.save`); files
-    changed since compile (sha256 differs from the manifest) are refused with
+    """Open a compiled artifact directory (``snn-deploy compile -o DIR`` or :meth:`Deployment.save`) through
+    the one artifact loader (:func:`snn_deploy.backends.manifest.load_manifest`): a manifest of another schema,
+    an unknown target, or a file changed since compile (sha256 differs from the manifest) is refused with
     :class:`~snn_deploy.errors.ModelFormatError`."""
     import json
 
-    from snn_deploy.artifacts import sha256_file
-    from snn_deploy.backends import read_manifest
+    from snn_deploy.backends.manifest import MANIFEST_FILE, load_manifest, read_manifest
+    from snn_deploy.targets import target_names
 
     artifact_dir = Path(artifact_dir)
-    manifest = read_manifest(artifact_dir)
-    for name, digest in sorted(manifest.get("hashes", {}).items()):
-        path = artifact_dir / name
-        if not path.is_file() or sha256_file(path) != digest:
-            raise ModelFormatError(f"{path}: missing or changed since compile (sha256 differs from the manifest)")
+    name = read_manifest(artifact_dir)["target"]
+    if name not in target_names():
+        raise ModelFormatError(f"{artifact_dir / MANIFEST_FILE}: names no known target ({name!r}; known: "
+                               f"{', '.join(target_names())})")
+    manifest = load_manifest(artifact_dir, name)
     try:
         summary = json.loads((artifact_dir / "quantization.json").read_text())
     except (OSError, ValueError) as exc:
