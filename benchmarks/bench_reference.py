@@ -68,7 +68,7 @@ from peer_compare import (PEER_LATTICE_S, POPULATIONS, clean_first_spikes, first
                           peer_inputs, peer_python, run_peer)
 
 from snn_deploy.ir import CubaLIF, Dense, Graph, Input, Output  # noqa: E402
-from snn_deploy.reference.event_loop import OK, run_sample  # noqa: E402
+from snn_deploy.reference.event_loop import OK, Sample, run_sample  # noqa: E402
 from snn_deploy.reference.network import lower  # noqa: E402
 from snn_deploy.reference.simulator import MAX_EVENTS, simulate  # noqa: E402
 from snn_deploy.spikes import SpikeEvents  # noqa: E402
@@ -177,10 +177,8 @@ def event_loop(network, events: SpikeEvents, t_end_s: float) -> int:
     spikes = 0
     for b in range(events.batch):
         unit, time_s = events.for_sample(b)
-        status, neuron, _, _, _ = run_sample(
-            network.params, network.spiking, network.subtract, recorded, network.blocks, network.n_inputs,
-            network.indptr, network.target, network.delay_s, network.weight, unit, time_s, t_end_s,
-            np.zeros(0), np.zeros(0, dtype=np.int64), MAX_EVENTS)
+        status, neuron, _, _, _ = run_sample(network.kernel_network(), Sample(
+            unit, time_s, t_end_s, recorded, np.zeros(0), np.zeros(0, dtype=np.int64), MAX_EVENTS))
         if status != OK:
             raise SystemExit(f"sample {b}: the event loop stopped with status {status}; no timing reported")
         spikes += neuron.size

@@ -27,6 +27,7 @@ unless the block has settled at a rest state below threshold (with ``t_end = inf
 from __future__ import annotations
 
 import math
+from collections import namedtuple
 
 import numba
 import numpy as np
@@ -37,6 +38,34 @@ from snn_deploy.reference.neuron_ode import (
     state_after_decay,
 )
 
+#: The coupled populations as the loop reads them: ``block_of`` [neurons] (-1: uncoupled); per block ``first``
+#: neuron, ``size``, grid step ``h_s``; its matrix M, propagators and rest state (NaN: no stable rest) flattened
+#: in ``mats`` / ``powers`` / ``rests`` from ``*_offset[b]`` (see :mod:`snn_deploy.reference.coupled`).
+Blocks = namedtuple("Blocks", ["block_of", "first", "size", "h_s", "mats", "mat_offset", "powers", "power_offset",
+                               "rests", "rest_offset"])
+#: The lowered network (:class:`snn_deploy.reference.network.EventNetwork`): the parameter table, which neurons
+#: spike and reset by subtraction, and the fan-out, CSR over source units (the ``n_inputs`` input units, then
+#: the neurons): synapses ``indptr[u]:indptr[u + 1]`` reach ``target`` with ``weight`` after ``delay_s``.
+Network = namedtuple("Network", ["params", "spiking", "subtract", "n_inputs", "indptr", "target", "delay_s",
+                                 "weight", "blocks"])
+#: What is asked of one sample: its input events sorted by time, the end time, the recorded neurons (bool
+#: mask), the probe times and the probed neurons, and the bound on synaptic events.
+Sample = namedtuple("Sample", ["in_unit", "in_time", "t_end", "recorded", "probe_times", "probe_neurons",
+                               "max_events"])
+#: What one sample gives: a status (:data:`OK`, ...), the recorded spikes, and the probed ``I`` and ``v``
+#: ``[probe times, probed neurons]``.
+SampleResult = namedtuple("SampleResult", ["status", "spike_neuron", "spike_time", "probe_i", "probe_v"])
+#: Per-neuron state of one sample, fixed size: ``(I, v)`` at ``t_last``, the prediction version, the key
+#: neuron holding the update time and prediction (itself, or its block's first), the neurons touched at this
+#: instant, in this round, fired, and whose prediction waits for the next input instant (see the module
+#: docstring); the probed states.
+_State = namedtuple("_State", ["i", "v", "t_last", "version", "key_of", "touched", "touched_list", "in_round",
+                               "round_list", "fire_list", "deferred", "is_deferred", "deferred_version",
+                               "probe_i", "probe_v"])
+#: Buffers that grow (only outside the per-neuron and per-synapse loops: an array variable rebound inside a loop
+#: costs reference counting on every iteration): the heap, the synapses whose pulses arrive in this round, the
+#: source units spiking in this round with their spike counts, the recorded spikes.
+_Buffers = namedtuple("_Buffers", ["heap", "pending", "emitters", "emit_count", "out_neuron", "out_time"])
 # heap rows: (time, sequence number, kind, index, version); the index of a pulse is its synapse
 _TIME, _SEQ, _KIND, _IDX, _VER = range(5)
 _CROSSING, _PULSE, _RECHECK = 0.0, 1.0, 2.0
@@ -139,11 +168,12 @@ def _advanced(i0: float, v0: float, s: float, p: tuple, cache: tuple) -> tuple[f
 @numba.njit(cache=True)
 def _block(b: int, blocks):
     """``(first neuron, size, M, propagators, h, rest state)`` of block ``b``."""
-    _, first, size, h, mats, mat_off, pows, pow_off, rests, rest_off = blocks
-    d = 2 * size[b] + 1
-    m = mats[mat_off[b]:mat_off[b] + d * d].reshape((d, d))
-    powers = pows[pow_off[b]:pow_off[b] + coupled.POWERS * d * d].reshape((coupled.POWERS, d, d))
-    return first[b], size[b], m, powers, h[b], rests[rest_off[b]:rest_off[b] + d]
+    d = 2 * blocks.size[b] + 1
+    m = blocks.mats[blocks.mat_offset[b]:blocks.mat_offset[b] + d * d].reshape((d, d))
+    start = blocks.power_offset[b]
+    powers = blocks.powers[start:start + coupled.POWERS * d * d].reshape((coupled.POWERS, d, d))
+    rest = blocks.rests[blocks.rest_offset[b]:blocks.rest_offset[b] + d]
+    return blocks.first[b], blocks.size[b], m, powers, blocks.h_s[b], rest
 
 
 @numba.njit(cache=True)
@@ -159,7 +189,7 @@ def _block_state(b: int, blocks, i_state: np.ndarray, v_state: np.ndarray, s: fl
 @numba.njit(cache=True)
 def _advance_block(b: int, t: float, blocks, i_state, v_state, t_last) -> None:
     """Bring coupled block ``b`` to time ``t``."""
-    first, size = blocks[1][b], blocks[2][b]
+    first, size = blocks.first[b], blocks.size[b]
     if t_last[first] >= t:
         return
     x = _block_state(b, blocks, i_state, v_state, t - t_last[first])
@@ -193,87 +223,87 @@ def _predict_block(b: int, t: float, t_end: float, params, spiking, blocks, i_st
 
 
 @numba.njit(cache=True)
-def _probe(t: float, probe_neurons, params, blocks, i_state, v_state, t_last, out_i, out_v) -> None:
-    """State of ``probe_neurons`` at ``t`` (no update of the simulation state)."""
+def _probe(t: float, probe_neurons, params, blocks, state, out_i, out_v) -> None:
+    """``(I, v)`` of ``probe_neurons`` at ``t`` into ``out_i``/``out_v``, from ``state = (I, v, t_last)`` (no
+    update of the simulation state)."""
+    i_state, v_state, t_last = state
+    block_of = blocks.block_of
     last_block = -1
     x = np.empty(0)
     for j in range(probe_neurons.size):
         n = probe_neurons[j]
-        b = blocks[0][n]
+        b = block_of[n]
         if b < 0:
             out_i[j], out_v[j] = state_after(i_state[n], v_state[n], t - t_last[n], params[n])
             continue
-        first, size = blocks[1][b], blocks[2][b]
+        first, size = blocks.first[b], blocks.size[b]
         if b != last_block:
             x = _block_state(b, blocks, i_state, v_state, t - t_last[first])
             last_block = b
         out_i[j], out_v[j] = x[n - first], x[size + n - first]
 
 
-@numba.njit(cache=True, nogil=True)
-def run_sample(
-    params: np.ndarray, spiking: np.ndarray, subtract: np.ndarray, recorded: np.ndarray, blocks,
-    n_inputs: int, indptr: np.ndarray, target: np.ndarray, delay_s: np.ndarray, weight: np.ndarray,
-    in_unit: np.ndarray, in_time: np.ndarray, t_end: float,
-    probe_times: np.ndarray, probe_neurons: np.ndarray, max_events: int,
-):
-    """Simulate one sample; returns ``(status, spike_neuron, spike_time, probe_i, probe_v)``.
-
-    ``indptr/target/delay_s/weight`` is the fan-out (CSR over source units: the ``n_inputs`` input units,
-    then the neurons). ``blocks`` describes the coupled populations (see ``EventNetwork.blocks``).
-    Input events must be sorted by time. Probes give the state just before the events at each probe
-    time (the left limit). Runs without the GIL: samples can be simulated on several threads.
-
-    The per-pulse and per-prediction paths index arrays only in this body and call functions of
-    scalars and tuples: an array handed to a helper inside these loops costs atomic reference-count
-    updates that dominated the loop's time (and contended between threads sharing the network arrays).
-    """
-    n_neurons = params.shape[0]
-    block_of = blocks[0]
-    # the neuron that holds the update time and prediction of each neuron: itself, or its block's first
+@numba.njit(cache=True)
+def _new_state(net, sample):
+    """The state of a sample at ``t = 0``: every neuron at ``I = v = 0``, nothing touched."""
+    n_neurons, block_of, first = net.params.shape[0], net.blocks.block_of, net.blocks.first
     key_of = np.arange(n_neurons)
     for n in range(n_neurons):
         if block_of[n] >= 0:
-            key_of[n] = blocks[1][block_of[n]]
-    cache = (math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan)
-    i_state = np.zeros(n_neurons)
-    v_state = np.zeros(n_neurons)
-    t_last = np.zeros(n_neurons)
-    version = np.zeros(n_neurons, dtype=np.int64)
-    touched = np.zeros(n_neurons, dtype=np.bool_)
-    touched_list = np.empty(n_neurons, dtype=np.int64)
-    in_round = np.zeros(n_neurons, dtype=np.bool_)
-    round_list = np.empty(n_neurons, dtype=np.int64)
-    fire_list = np.empty(n_neurons, dtype=np.int64)
-    heap = np.empty((1024, 5))
-    size = 0
-    seq = 0
-    pending = np.empty(1024, dtype=np.int64)  # synapses whose pulses arrive in this round
-    # source units spiking in this round, and how many spikes each (several with subtractive reset)
-    emitters = np.empty(n_inputs + n_neurons + 1, dtype=np.int64)
-    emit_count = np.empty(n_inputs + n_neurons + 1, dtype=np.int64)
-    out_neuron = np.empty(256, dtype=np.int64)
-    out_time = np.empty(256)
-    n_out = 0
-    probe_i = np.empty((probe_times.size, probe_neurons.size))
-    probe_v = np.empty((probe_times.size, probe_neurons.size))
-    n_probed = 0
-    events = 0
-    # neurons whose prediction waits for the next input instant: they cannot cross before it
-    deferred = np.empty(n_neurons, dtype=np.int64)
-    n_deferred = 0
-    is_deferred = np.zeros(n_neurons, dtype=np.bool_)
-    deferred_version = np.zeros(n_neurons, dtype=np.int64)
-    input_instant = False
+            key_of[n] = first[block_of[n]]
+    probes = (sample.probe_times.size, sample.probe_neurons.size)
+    return _State(np.zeros(n_neurons), np.zeros(n_neurons), np.zeros(n_neurons), np.zeros(n_neurons, dtype=np.int64),
+                  key_of, np.zeros(n_neurons, dtype=np.bool_), np.empty(n_neurons, dtype=np.int64),
+                  np.zeros(n_neurons, dtype=np.bool_), np.empty(n_neurons, dtype=np.int64),
+                  np.empty(n_neurons, dtype=np.int64), np.empty(n_neurons, dtype=np.int64),
+                  np.zeros(n_neurons, dtype=np.bool_), np.zeros(n_neurons, dtype=np.int64), np.empty(probes),
+                  np.empty(probes))
 
-    # every neuron (block) gets its first prediction at t = 0, as if touched there
+
+@numba.njit(cache=True)
+def _new_buffers(net):
+    n_sources = net.n_inputs + net.params.shape[0] + 1
+    return _Buffers(np.empty((1024, 5)), np.empty(1024, dtype=np.int64), np.empty(n_sources, dtype=np.int64),
+                    np.empty(n_sources, dtype=np.int64), np.empty(256, dtype=np.int64), np.empty(256))
+
+
+@numba.njit(cache=True)
+def _touch_all(key_of, touched, touched_list) -> int:
+    """Mark every key neuron touched (listed once, in neuron order); returns how many."""
     n_touched = 0
-    for n in range(n_neurons):
+    for n in range(key_of.size):
         key = key_of[n]
         if not touched[key]:
             touched[key] = True
             touched_list[n_touched] = key
             n_touched += 1
+    return n_touched
+
+
+@numba.njit(cache=True, nogil=True)
+def run_sample(net, sample):
+    """Simulate one sample (:data:`Network`, :data:`Sample`) in the order of the module docstring; returns a
+    :data:`SampleResult`. Input events must be sorted by time. Probes give the state just before the events at
+    each probe time (the left limit). Runs without the GIL: samples can be simulated on several threads.
+
+    The per-pulse and per-prediction paths index arrays only in this body and call functions of scalars and
+    tuples: an array handed to a helper inside these loops costs atomic reference-count updates that dominated
+    the loop's time (and contended between threads sharing the network arrays). That is also why the steps of
+    an instant are not helpers and this body is longer than 80 lines (numba forces it): a step helper binds every
+    array it reads, one atomic reference-count update each per call; the steps as ``inline="always"`` helpers
+    over the named tuples measured 1.45x the CPU time of this body on the benchmark's 100-100-10 network
+    (``benchmarks/bench_reference.py``), identical spikes.
+    """
+    params, spiking, subtract, n_inputs, indptr, target, delay_s, weight, blocks = net
+    in_unit, in_time, t_end, recorded, probe_times, probe_neurons, max_events = sample
+    block_of = blocks.block_of
+    (i_state, v_state, t_last, version, key_of, touched, touched_list, in_round, round_list, fire_list, deferred,
+     is_deferred, deferred_version, probe_i, probe_v) = _new_state(net, sample)
+    heap, pending, emitters, emit_count, out_neuron, out_time = _new_buffers(net)
+    cache = (math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan)
+    size, seq, n_out, n_probed, events, n_deferred = 0, 0, 0, 0, 0, 0
+    input_instant = False
+    n_touched = _touch_all(key_of, touched, touched_list)  # every neuron (block): a first prediction at t = 0
     t = 0.0
     p_in = 0
     while True:
@@ -330,7 +360,7 @@ def run_sample(
         if p_in < in_time.size and in_time[p_in] < t:
             t = in_time[p_in]
         while n_probed < probe_times.size and probe_times[n_probed] <= min(t, t_end):
-            _probe(probe_times[n_probed], probe_neurons, params, blocks, i_state, v_state, t_last,
+            _probe(probe_times[n_probed], probe_neurons, params, blocks, (i_state, v_state, t_last),
                    probe_i[n_probed], probe_v[n_probed])
             n_probed += 1
         if t > t_end or t == math.inf:
@@ -417,12 +447,12 @@ def run_sample(
                             size += 1
                             seq += 1
             if events > max_events:
-                return TOO_MANY_EVENTS, out_neuron[:n_out], out_time[:n_out], probe_i, probe_v
+                return SampleResult(TOO_MANY_EVENTS, out_neuron[:n_out], out_time[:n_out], probe_i, probe_v)
             if n_pending == 0:
                 break
             rounds += 1
             if rounds > MAX_ROUNDS:
-                return ZENO, out_neuron[:n_out], out_time[:n_out], probe_i, probe_v
+                return SampleResult(ZENO, out_neuron[:n_out], out_time[:n_out], probe_i, probe_v)
             # 2. apply this round's pulses (summed per neuron before any threshold test)
             n_round = 0
             for j in range(n_pending):
@@ -463,7 +493,7 @@ def run_sample(
                     n_emit += 1
 
     while n_probed < probe_times.size:
-        _probe(probe_times[n_probed], probe_neurons, params, blocks, i_state, v_state, t_last,
+        _probe(probe_times[n_probed], probe_neurons, params, blocks, (i_state, v_state, t_last),
                probe_i[n_probed], probe_v[n_probed])
         n_probed += 1
-    return OK, out_neuron[:n_out], out_time[:n_out], probe_i, probe_v
+    return SampleResult(OK, out_neuron[:n_out], out_time[:n_out], probe_i, probe_v)

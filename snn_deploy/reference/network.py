@@ -30,6 +30,7 @@ import numpy as np
 
 from snn_deploy.errors import UnsupportedError
 from snn_deploy.reference import coupled
+from snn_deploy.reference.event_loop import Blocks, Network
 from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.lowering import lower_projection
 from snn_deploy.ir.nodes import IF, LI, LIF, CoupledLIF, CubaLI, CubaLIF, Input, Population, Projection
@@ -53,7 +54,12 @@ class EventNetwork:
     weight: np.ndarray          # float64
     offsets: dict[str, tuple[int, int]]  # population -> (first neuron, neuron count)
     shapes: dict[str, tuple[int, ...]]   # population -> shape
-    blocks: tuple                        # coupled populations, see :func:`_blocks`
+    blocks: Blocks                       # coupled populations, see :func:`_blocks`
+
+    def kernel_network(self) -> Network:
+        """The arrays the event loop reads (:data:`snn_deploy.reference.event_loop.Network`)."""
+        return Network(self.params, self.spiking, self.subtract, self.n_inputs, self.indptr, self.target,
+                       self.delay_s, self.weight, self.blocks)
 
     def neuron_slice(self, population: str) -> slice:
         start, size = self.offsets[population]
@@ -101,12 +107,9 @@ def _check_reset(name: str, pop: Population, table: np.ndarray) -> None:
         raise UnsupportedError(f"node '{name}': reset to v_reset needs v_reset < v_threshold (else it fires for ever)")
 
 
-def _blocks(n_neurons: int, coupled_pops: list[tuple[int, np.ndarray, np.ndarray]]) -> tuple:
-    """The event loop's description of the coupled populations, from ``(first neuron, rows, coupling)``:
-
-    ``(block_of [neurons] (-1: uncoupled), first [B], size [B], h_s [B], M flat, M offsets,
-    propagators flat, propagator offsets, rest states flat (NaN: no stable rest), rest offsets)``.
-    """
+def _blocks(n_neurons: int, coupled_pops: list[tuple[int, np.ndarray, np.ndarray]]) -> Blocks:
+    """The event loop's description of the coupled populations (:data:`~snn_deploy.reference.event_loop.Blocks`),
+    from ``(first neuron, rows, coupling)``."""
     block_of = np.full(n_neurons, -1, dtype=np.int64)
     first, size, h_s, mats, pows, rests = [], [], [], [], [], []
     for b, (start, table, coupling) in enumerate(coupled_pops):
@@ -127,8 +130,8 @@ def _blocks(n_neurons: int, coupled_pops: list[tuple[int, np.ndarray, np.ndarray
             offsets[1:] = np.cumsum([p.size for p in parts])[:-1]
         return (np.concatenate(parts) if parts else np.zeros(0)), offsets
 
-    return (block_of, np.array(first, dtype=np.int64), np.array(size, dtype=np.int64), np.array(h_s, dtype=float),
-            *flat(mats), *flat(pows), *flat(rests))
+    return Blocks(block_of, np.array(first, dtype=np.int64), np.array(size, dtype=np.int64),
+                  np.array(h_s, dtype=float), *flat(mats), *flat(pows), *flat(rests))
 
 
 def lower(graph: Graph) -> EventNetwork:

@@ -23,7 +23,7 @@ from snn_deploy.errors import UnsupportedError
 from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.records import Record, select_records
 from snn_deploy.parallel import map_batches
-from snn_deploy.reference.event_loop import OK, TOO_MANY_EVENTS, run_sample
+from snn_deploy.reference.event_loop import OK, TOO_MANY_EVENTS, Sample, run_sample
 from snn_deploy.reference.network import EventNetwork, lower
 from snn_deploy.reference.neuron_ode import BETA, G, I_INF, K0, THETA
 from snn_deploy.spikes import SpikeEvents
@@ -68,10 +68,10 @@ def _check_finite_run(network: EventNetwork) -> None:
     k = p[:, K0] + p[:, G] * p[:, I_INF]
     beta = np.where(p[:, BETA] > 0, p[:, BETA], 1.0)
     rest = np.where(p[:, BETA] > 0, k / beta, np.where(k > 0, np.inf, -np.inf))
-    _, first, size, _, _, _, _, _, rests, rest_off = network.blocks
-    for b in range(first.size):
-        n = int(size[b])
-        rest[first[b]:first[b] + n] = rests[rest_off[b] + n:rest_off[b] + 2 * n]  # NaN: no stable rest
+    blocks = network.blocks
+    for b in range(blocks.first.size):
+        n, first, offset = int(blocks.size[b]), blocks.first[b], blocks.rest_offset[b]
+        rest[first:first + n] = blocks.rests[offset + n:offset + 2 * n]  # NaN: no stable rest
     tonic = network.spiking & ~(rest < p[:, THETA])
     if np.any(tonic):
         first_tonic = int(np.argmax(tonic))
@@ -102,14 +102,11 @@ def _run(
     probe_neurons = np.flatnonzero(recorded) if probe_times_s.size else np.zeros(0, dtype=np.int64)
     spikes, probe_i, probe_v = [], [], []
 
+    kernel = network.kernel_network()
+
     def one_sample(b: int):
         unit, time_s = events.for_sample(b)
-        return run_sample(
-            network.params, network.spiking, network.subtract, recorded, network.blocks, network.n_inputs,
-            network.indptr,
-            network.target, network.delay_s, network.weight, unit, time_s, t_end, probe_times_s, probe_neurons,
-            max_events,
-        )
+        return run_sample(kernel, Sample(unit, time_s, t_end, recorded, probe_times_s, probe_neurons, max_events))
 
     # samples are independent and run_sample releases the GIL; one sample per call balances unequal samples
     parts = map_batches(lambda s: [one_sample(b) for b in range(s.start, s.stop)], events.batch, threads,
