@@ -26,6 +26,7 @@ that holds them (:data:`SPIKE_DTYPES`): the large per-layer arrays cost more to 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -101,15 +102,51 @@ def _iaf_frame(v, u, threshold, min_v_mem, subtract, state_low, state_high, spik
     return overflow, largest
 
 
-@numba.njit(cache=True, nogil=True)
-def _run_layer(frames, kernel, stride, padding, bias, threshold, min_v_mem, subtract, state_range, pool, spikes,
-               pooled, v_record, u_record, stats):  # pragma: no cover - compiled
-    """Conv, IAF and sum pooling of every frame of ``frames`` ``[batch, steps, c, h, w]`` (counts), per sample.
+class LayerArrays(NamedTuple):
+    """One layer as the kernel reads it: conv ``kernel`` (:func:`_kernel`), geometry, bias and IAF integers."""
 
-    Writes ``spikes`` ``[batch, steps, f, h_out, w_out]``, their ``pool x pool`` sums to ``pooled``, and
-    when ``v_record`` has steps ``v`` and ``u`` like ``spikes``; ``stats[b]`` is sample ``b``'s (state
-    overflows, largest spike count).
-    """
+    kernel: np.ndarray
+    stride: tuple[int, int]
+    padding: tuple[int, int]
+    bias: np.ndarray
+    threshold: int
+    min_v_mem: int
+    subtract: bool
+    state_range: tuple[int, int]  #: the spec's state range, for the overflow count
+    pool: int
+
+
+class LayerRecords(NamedTuple):
+    """What :func:`_run_layer` writes: ``spikes`` ``[batch, steps, f, h_out, w_out]``, their ``pool x pool``
+    sums ``pooled``, ``v`` and ``u`` like ``spikes`` (no steps: not recorded), per sample (overflows, largest
+    count) ``stats``."""
+
+    spikes: np.ndarray
+    pooled: np.ndarray
+    v: np.ndarray
+    u: np.ndarray
+    stats: np.ndarray
+
+
+@numba.njit(cache=True, nogil=True)
+def _sum_pool(counts, pool, out):  # pragma: no cover - compiled
+    """``out[f, y, x] = sum of counts[f, y*pool:(y+1)*pool, x*pool:(x+1)*pool]`` (windows past the edge dropped)."""
+    for f in range(out.shape[0]):
+        for y in range(out.shape[1]):
+            for x in range(out.shape[2]):
+                total = 0
+                for dy in range(pool):
+                    for dx in range(pool):
+                        total += counts[f, y * pool + dy, x * pool + dx]
+                out[f, y, x] = total
+
+
+@numba.njit(cache=True, nogil=True)
+def _run_layer(frames, layer, out):  # pragma: no cover - compiled
+    """Conv, IAF and sum pooling of every frame of ``frames`` ``[batch, steps, c, h, w]`` (counts), per sample,
+    for ``layer`` (:class:`LayerArrays`) into ``out`` (:class:`LayerRecords`)."""
+    spikes, pooled, v_record, u_record, stats = out
+    state_low, state_high = layer.state_range
     batch, steps = frames.shape[:2]
     features, h_out, w_out = spikes.shape[2:]
     record_state = v_record.shape[1] > 0
@@ -120,22 +157,15 @@ def _run_layer(frames, kernel, stride, padding, bias, threshold, min_v_mem, subt
         v[:] = 0
         for t in range(steps):
             for f in range(features):
-                u[f] = bias[f]
-            _conv_frame(frames[b, t], kernel, stride[0], stride[1], padding[0], padding[1], u)
-            overflow, largest = _iaf_frame(v, u.ravel(), threshold, min_v_mem, subtract, state_range[0],
-                                           state_range[1], counts.ravel())
+                u[f] = layer.bias[f]
+            _conv_frame(frames[b, t], layer.kernel, layer.stride[0], layer.stride[1], layer.padding[0],
+                        layer.padding[1], u)
+            overflow, largest = _iaf_frame(v, u.ravel(), layer.threshold, layer.min_v_mem, layer.subtract, state_low,
+                                           state_high, counts.ravel())
             stats[b, 0] += overflow
             stats[b, 1] = max(stats[b, 1], largest)
             spikes[b, t] = counts
-            out = pooled[b, t]
-            for f in range(features):
-                for y in range(out.shape[1]):
-                    for x in range(out.shape[2]):
-                        total = 0
-                        for dy in range(pool):
-                            for dx in range(pool):
-                                total += counts[f, y * pool + dy, x * pool + dx]
-                        out[f, y, x] = total
+            _sum_pool(counts, layer.pool, pooled[b, t])
             if record_state:
                 v_record[b, t] = v.reshape(features, h_out, w_out)
                 u_record[b, t] = u
@@ -178,9 +208,11 @@ def _layer_trace(layer: SpeckLayer, frames: np.ndarray, record_state: bool, spec
         raise ModelFormatError(f"speck layer '{layer.population}': threshold {layer.threshold} < 1")
     batch, steps = frames.shape[:2]
     f, h, w = layer.neuron_shape
-    kernel = _kernel(layer.weight)
-    bias = np.asarray(layer.bias, np.int64)
-    stride, padding = tuple(map(int, layer.stride)), tuple(map(int, layer.padding))
+    arrays = LayerArrays(kernel=_kernel(layer.weight), stride=tuple(map(int, layer.stride)),
+                         padding=tuple(map(int, layer.padding)), bias=np.asarray(layer.bias, np.int64),
+                         threshold=int(layer.threshold), min_v_mem=int(layer.min_v_mem),
+                         subtract=layer.reset == "subtract", state_range=tuple(map(int, spec.state_range)),
+                         pool=int(layer.pool))
     v = np.empty((batch, steps, f, h, w) if record_state else (batch, 0, 0, 0, 0), np.int64)
     u = np.empty_like(v)
     for dtype in SPIKE_DTYPES:
@@ -188,9 +220,8 @@ def _layer_trace(layer: SpeckLayer, frames: np.ndarray, record_state: bool, spec
         pooled = spikes if layer.pool == 1 else np.empty(  # sums of at most 4 x 4 counts
             (batch, steps, f, h // layer.pool, w // layer.pool), np.int64 if dtype == np.int32 else np.int32)
         stats = np.zeros((batch, 2), np.int64)
-        over_batch(batch, lambda s: _run_layer(
-            frames[s], kernel, stride, padding, bias, layer.threshold, layer.min_v_mem, layer.reset == "subtract",
-            spec.state_range, layer.pool, spikes[s], pooled[s], v[s], u[s], stats[s]))
+        over_batch(batch, lambda s: _run_layer(frames[s], arrays, LayerRecords(spikes[s], pooled[s], v[s], u[s],
+                                                                              stats[s])))
         largest = int(stats[:, 1].max(initial=0))
         if largest <= np.iinfo(dtype).max:
             trace = LayerTrace(spikes, v if record_state else None, u if record_state else None,

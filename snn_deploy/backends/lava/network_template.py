@@ -280,84 +280,105 @@ def _components(structure: dict) -> dict[str, str]:
     return {name: find(name) for name in parent}
 
 
-def run(weights: Path, spikes: np.ndarray, record: list[str], record_state: bool, hw: bool,
-        scratch: Path) -> dict[str, np.ndarray]:
-    """Run every sample of ``spikes`` ``[batch, steps, units]``; spikes (and u, v) of the ``record`` populations."""
-    structure, arrays = load_deployment(weights)
-    batch, steps, units = spikes.shape
-    total = batch * steps
-    input_name = structure["input"]["name"]
-    source = RingBuffer(data=(spikes > 0).astype(np.int32).reshape(total, units).T.copy())
-    lifs, groups = {}, {}
+def _neurons(structure: dict, arrays: dict, batch: int, steps: int, hw: bool) -> dict[str, tuple]:
+    """Group name -> (process, index, group entry) for every group of the deployment."""
+    groups = {}
     for i, g in enumerate(structure["groups"]):
         if g["reset_interval"] and batch > 1 and steps % g["reset_interval"]:
             sys.exit(f"error: group {g['name']}: periodic reset needs steps ({steps}) to be a multiple of "
                      f"{g['reset_interval']} when running {batch} samples")
-        lifs[g["name"]] = _neuron_process(structure, g, i, arrays, hw)
-        groups[g["name"]] = (i, g)
+        groups[g["name"]] = (_neuron_process(structure, g, i, arrays, hw), i, g)
+    return groups
+
+
+def _synapses(structure: dict, arrays: dict, source: RingBuffer, lifs: dict) -> list:
+    """One Dense (DelayDense with delays) per synapse, connected from its source to its target's ``a_in``."""
     synapses = []
     for i, s in enumerate(structure["synapses"]):
         params = dict(weights=arrays[f"synapse/{i}/weight"], weight_exp=s["weight_exp"],
                       num_weight_bits=s["num_weight_bits"])
         dense = DelayDense(delays=arrays[f"synapse/{i}/delay"], **params) if s["delayed"] else Dense(**params)
-        (source.s_out if s["source"] == input_name else lifs[s["source"]].s_out).connect(dense.s_in)
+        (source.s_out if s["source"] == structure["input"]["name"] else lifs[s["source"]].s_out).connect(dense.s_in)
         dense.a_out.connect(lifs[s["target"]].a_in)
         synapses.append(dense)
+    return synapses
+
+
+def _bridges(structure: dict, source: RingBuffer, lifs: dict) -> list:
+    """A zero synapse from the input to every group detached from it, so Lava runs the whole graph."""
+    input_name = structure["input"]["name"]
     component = _components(structure)
-    for name, lif in lifs.items():  # a zero synapse ties every detached group to the graph Lava runs
+    bridges = []
+    for name, lif in lifs.items():
         if component[name] != component[input_name]:
-            bridge = Dense(weights=np.zeros((lif.a_in.shape[0], units), np.int32))
+            bridge = Dense(weights=np.zeros((lif.a_in.shape[0], source.s_out.shape[0]), np.int32))
             source.s_out.connect(bridge.s_in)
             bridge.a_out.connect(lif.a_in)
-            synapses.append(bridge)
+            bridges.append(bridge)
             for other, root in list(component.items()):
                 if root == component[name] and other != name:
                     component[other] = component[input_name]
             component[name] = component[input_name]
+    return bridges
 
+
+def _recorders(groups: dict, record: list[str], record_state: bool, total: int, scratch: Path) -> list[tuple]:
+    """Spike (and state) recorders of the recorded populations' groups: (group entry, index, files)."""
     recorders = []
-    for name, (i, g) in groups.items():
+    for name, (lif, i, g) in groups.items():
         if g["population"] not in record:
             continue
-        n = lifs[name].a_in.shape[0]
+        n = lif.a_in.shape[0]
         spikes_file = scratch / f"spikes_{i}.npy"
         recorder = SpikeRecorder(shape=(n,), num_steps=total, path=str(spikes_file))
-        lifs[name].s_out.connect(recorder.a_in)
+        lif.s_out.connect(recorder.a_in)
         state_file = None
         if record_state:
             state_file = scratch / f"state_{i}.npy"
             probe = StateRecorder(shape=(n,), num_steps=total, path=str(state_file))
-            probe.u_ref.connect_var(lifs[name].u)
-            probe.v_ref.connect_var(lifs[name].v)
-        recorders.append((name, g, i, spikes_file, state_file))
+            probe.u_ref.connect_var(lif.u)
+            probe.v_ref.connect_var(lif.v)
+        recorders.append((g, i, spikes_file, state_file))
+    return recorders
 
+
+def _run_config(hw: bool):
+    """``Loihi2SimCfg(select_tag="fixed_pt")`` (or ``Loihi2HwCfg``) with this file's process models."""
     exceptions = {SpikeRecorder: PySpikeRecorderModel, StateRecorder: PyStateRecorderModel,
                   CoupledLIF: PyCoupledLIFModel, SubtractLIF: PySubtractLIFModel}
     if hw:
-        run_cfg = Loihi2HwCfg(exception_proc_model_map=exceptions)
-    else:
-        run_cfg = Loihi2SimCfg(select_tag="fixed_pt", exception_proc_model_map=exceptions)
-    anchor = source
+        return Loihi2HwCfg(exception_proc_model_map=exceptions)
+    return Loihi2SimCfg(select_tag="fixed_pt", exception_proc_model_map=exceptions)
+
+
+def _run_samples(source: RingBuffer, groups: dict, synapses: list, arrays: dict, batch: int, steps: int,
+                 hw: bool) -> None:
+    """Every sample one after the other, each from ``u = 0``, the groups' ``v_init`` and empty synapse buffers."""
+    run_cfg = _run_config(hw)
     try:
         for sample in range(batch):
             if sample:
-                for name, lif in lifs.items():
+                for lif, i, g in groups.values():
                     lif.u.set(np.zeros(lif.u.shape))
-                    lif.v.set(np.broadcast_to(_v_init(groups[name][1], groups[name][0], arrays), lif.v.shape).copy())
+                    lif.v.set(np.broadcast_to(_v_init(g, i, arrays), lif.v.shape).copy())
                 for dense in synapses:
                     dense.a_buff.set(np.zeros(dense.a_buff.shape))
-            anchor.run(condition=RunSteps(num_steps=steps), run_cfg=run_cfg)
+            source.run(condition=RunSteps(num_steps=steps), run_cfg=run_cfg)
     finally:
-        anchor.stop()
+        source.stop()
 
+
+def _collect(structure: dict, arrays: dict, recorders: list[tuple], record: list[str], record_state: bool,
+             shape: tuple[int, int]) -> dict[str, np.ndarray]:
+    """Per recorded population ``<population>/spikes`` (and ``/u``, ``/v``) ``[batch, steps, units]``."""
+    batch, steps = shape
     out: dict[str, np.ndarray] = {}
     for population in record:
-        members = [r for r in recorders if r[1]["population"] == population]
         size = structure["populations"][population]
         full = np.zeros((batch, steps, size), np.uint8)
         u = np.zeros((batch, steps, size), np.int64)
         v = np.zeros((batch, steps, size), np.int64)
-        for name, g, i, spikes_file, state_file in members:
+        for g, i, spikes_file, state_file in (r for r in recorders if r[0]["population"] == population):
             index = arrays[f"group/{i}/indices"]
             full[:, :, index] = np.load(spikes_file).reshape(batch, steps, -1)
             if state_file is not None:
@@ -369,6 +390,20 @@ def run(weights: Path, spikes: np.ndarray, record: list[str], record_state: bool
             out[f"{population}/u"] = u
             out[f"{population}/v"] = v
     return out
+
+
+def run(weights: Path, spikes: np.ndarray, record: list[str], record_state: bool, hw: bool,
+        scratch: Path) -> dict[str, np.ndarray]:
+    """Run every sample of ``spikes`` ``[batch, steps, units]``; spikes (and u, v) of the ``record`` populations."""
+    structure, arrays = load_deployment(weights)
+    batch, steps, units = spikes.shape
+    source = RingBuffer(data=(spikes > 0).astype(np.int32).reshape(batch * steps, units).T.copy())
+    groups = _neurons(structure, arrays, batch, steps, hw)
+    lifs = {name: lif for name, (lif, _, _) in groups.items()}
+    synapses = _synapses(structure, arrays, source, lifs) + _bridges(structure, source, lifs)
+    recorders = _recorders(groups, record, record_state, batch * steps, scratch)
+    _run_samples(source, groups, synapses, arrays, batch, steps, hw)
+    return _collect(structure, arrays, recorders, record, record_state, (batch, steps))
 
 
 def run_job(weights: Path, input_path: Path, output_path: Path, record: list[str] | None, record_state: bool,
