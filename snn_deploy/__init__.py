@@ -10,8 +10,8 @@ The Python API (:mod:`snn_deploy.api`) is exported here: ``read``, ``write``, ``
 ``check``, the inputs ``SpikeEvents``, ``dataset_inputs``, ``poisson_inputs``, ``poisson_events``, the files
 ``read_events``, ``write_events``, ``read_spikes``, ``write_spikes``, the rates ``window_rate`` and
 ``instantaneous_rate``, ``evaluate``, ``train``, the targets ``get_target``, ``target_names``,
-``register_target``, ``Target``, the shared models ``shared_models_dir``, and the errors. Names are imported on first use, so
-``import snn_deploy`` stays cheap.
+``register_target``, ``Target``, the shared models ``shared_models_dir``, and the errors. Names are imported
+on first use, so ``import snn_deploy`` stays cheap.
 """
 from __future__ import annotations
 

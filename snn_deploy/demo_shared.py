@@ -1,10 +1,11 @@
 """The main job's second half: the shared third-party models deployed to every target that can hold them.
 
-Each model in the shared models directory (:func:`snn_deploy.shared_models_dir`) is read the way its exporter meant it (:data:`SHARED_MODELS`: the reset the
-exporter used where the file cannot say, and whether it counted spikes per step), compiled for each target, and
-checked on seeded Poisson inputs: the emulator against the exact reference (spike-time equivalence with the
-tolerance :mod:`snn_deploy.check.tolerance` derives from the model and the step) and against the vendor engine
-bit for bit, on the same samples. A target that cannot hold a model is a row with the compiler's reason.
+Each model in the shared models directory (:func:`snn_deploy.shared_models_dir`) is read the way its exporter
+meant it (:data:`SHARED_MODELS`: the reset the exporter used where the file cannot say, and whether it counted
+spikes per step), compiled for each target, and checked on seeded Poisson inputs: the emulator against the exact
+reference (spike-time equivalence with the tolerance :mod:`snn_deploy.check.tolerance` derives from the model and
+the step) and against the vendor engine bit for bit, on the same samples. A target that cannot hold a model is a
+row with the compiler's reason.
 
 Inputs are the same rule for every model, fixed before any run: Poisson trains at ``INPUT_FRACTION / dt`` per
 input unit (one event every twenty steps on average, so few steps hold two events of one unit: Loihi 2's

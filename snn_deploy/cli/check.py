@@ -67,12 +67,11 @@ def _population_lines(summary: dict) -> list[str]:
               help="Write JUnit XML here.")
 @click.option("--report", "report_dir", type=click.Path(file_okay=False, path_type=str), default=None,
               help="Write report.json and PNG plots to this directory.")
-def check_command(model: str, reset_mode: str | None, spike_step_s: float | None, target: str, engine: str | None, artifact_dir: str | None, input_path: str | None,
-                  dataset: str | None, limit: int | None, random_samples: int | None, seed: int, rate_hz: float, duration_s: float,
+def check_command(model: str, *, reset_mode: str | None, spike_step_s: float | None, target: str,
+                  engine: str | None, artifact_dir: str | None, input_path: str | None, dataset: str | None,
+                  limit: int | None, random_samples: int | None, seed: int, rate_hz: float, duration_s: float,
                   tolerance_steps: float | None, min_match: float | None, max_accuracy_drop: float,
-                  dt_s: float | None,
-                  as_json: bool,
-                  junit_path: str | None, report_dir: str | None) -> None:
+                  dt_s: float | None, as_json: bool, junit_path: str | None, report_dir: str | None) -> None:
     """Check that MODEL deployed to TARGET does what the exact reference does (and what the vendor engine does)."""
     import snn_deploy as sd
 

@@ -12,7 +12,8 @@ from snn_deploy.cli.options import (
 from snn_deploy.targets import engine_names, target_names
 
 json_option = click.option("--json", "as_json", is_flag=True,
-                           help="Print the activity report (spikes per population, the silent ones) as one JSON object.")
+                           help="Print the activity report (spikes per population, the silent ones) as one JSON "
+                                "object.")
 
 
 @click.command("compile")

@@ -84,7 +84,7 @@ def _read_rates(path: str, batch: int | None):
               help="Engine files: step k is time max(k - L, 0) dt_s, as in check (the manifest's "
                    "latency_steps_by_node).")
 @output_option
-def decode_command(spikes_path: str, node: str, readout: str, tau_s: float | None, at_s: tuple[float, ...],
+def decode_command(spikes_path: str, *, node: str, readout: str, tau_s: float | None, at_s: tuple[float, ...],
                    window_s: tuple[float, float] | None, batch: int | None, units: int | None, latency_steps: int,
                    output: str) -> None:
     """Firing rates (Hz) of NODE from SPIKES: reference output (simulate) or engine output (emulate, run).

@@ -51,7 +51,8 @@ def train_command(dataset: str, output: str, seed: int, epochs: int | None) -> N
               help="Dataset (default: the one in the model's metadata).")
 @click.option("--engine", type=click.Choice(["reference"]), default="reference", show_default=True,
               help="Simulator: the exact event-driven reference.")
-def evaluate_command(model: str, reset_mode: str | None, spike_step_s: float | None, dataset: str | None, engine: str) -> None:
+def evaluate_command(model: str, reset_mode: str | None, spike_step_s: float | None, dataset: str | None,
+                     engine: str) -> None:
     """Train, validation and test accuracy of MODEL on a dataset (one JSON line, with how each split is made):
     the output neuron that fires first is the class (silence, ties: wrong)."""
     import snn_deploy as sd

@@ -14,8 +14,8 @@ from snn_deploy.cli.options import input_option, model_argument, output_option, 
 @record_option
 @click.option("--t-end", "t_end_s", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Simulate up to this time in seconds (default: until no event is left).")
-def simulate_command(model: str, reset_mode: str | None, spike_step_s: float | None, input_path: str, output: str, record: str,
-                     t_end_s: float | None) -> None:
+def simulate_command(model: str, reset_mode: str | None, spike_step_s: float | None, input_path: str, output: str,
+                     record: str, t_end_s: float | None) -> None:
     """Run MODEL exactly (float64 spike times, no time step) on the input events; write <node>/sample, unit, time_s."""
     import snn_deploy as sd
 
