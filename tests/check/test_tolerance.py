@@ -20,7 +20,8 @@ def _chain(*pops) -> Graph:
 
 
 @pytest.mark.parametrize("taus_s, dt_s, expected", [
-    ((5e-3, 1e-2), 5e-5, 10),       # the Yin-Yang model: 0.5 ms / 0.05 ms
+    ((5e-3, 1e-2), 2.5e-5, 20),     # the Yin-Yang model at its selected step: 0.5 ms / 0.025 ms
+    ((5e-3, 1e-2), 5e-5, 10),       # the same at 0.05 ms
     ((1.8e-4, 3.3e-4), 1e-4, 2),    # Braille at the NIR paper's step: the grid floor
     ((0.0, 2.5e-3), 1e-4, 3),       # a delta synapse has no time constant: tau_mem counts
     ((4e-3, 4e-3), 1e-4, 4),

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from snn_deploy.check.tolerance import tolerance_steps
 from snn_deploy.ir.io import load
 from snn_deploy.ir.nodes import nodes_equal
 from tests.conftest import REPO
@@ -31,3 +32,7 @@ def test_check_fails_at_the_model_dt_and_passes_at_the_suggested_one(tmp_path):
     assert "exit 1, dt = 0.0001 s" in first and "FAIL dynamics_preserved: accumulator:" in first
     assert "PASS bit_exact" in first and "-> 1)" in first
     assert "exit 0, dt = 0.0004 s" in second and "FAIL" not in second and "PASS bit_exact" in second
+    # check's own spike-time criterion at each step (derived from the model's time constants, not the example's)
+    model = load(SCRIPT.parent / "model.onnx")
+    assert f"within {tolerance_steps(model, 1e-4):g} steps" in first
+    assert f"within {tolerance_steps(model, 4e-4):g} steps" in second
