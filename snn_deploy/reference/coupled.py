@@ -139,13 +139,14 @@ def membrane_taylor(m: np.ndarray, x: np.ndarray, n: int) -> np.ndarray:
 
 @numba.njit(cache=True)
 def _first_in_interval(m: np.ndarray, x0: np.ndarray, x1: np.ndarray, slope0: np.ndarray, slope1: np.ndarray,
-                       width: float, rate: float, theta: np.ndarray, spiking: np.ndarray, t0: float
+                       interval: tuple[float, float, float], theta: np.ndarray, spiking: np.ndarray
                        ) -> tuple[float, int]:
     """The first crossing in ``[0, width]`` from state ``x0`` (``x1`` at ``width``, ``slope = dv/ds`` at both):
-    ``(s, neuron)``, or ``(inf, -1)``. ``rate >= |M|_inf`` and ``rate width <= 1/16``; ``t0`` is the absolute
-    time of ``s = 0``. Screen: :func:`hermite_upper` with the fourth-derivative bound
+    ``(s, neuron)``, or ``(inf, -1)``. ``interval = (width, rate, t0)``: ``rate >= |M|_inf`` and
+    ``rate width <= 1/16``; ``t0`` is the absolute time of ``s = 0``. Screen: :func:`hermite_upper` with the fourth-derivative bound
     ``rate^4 e^{rate width} |x0|_inf``; a neuron it does not clear is searched on its Taylor polynomial
     (:func:`first_above`)."""
+    width, rate, t0 = interval
     n = theta.size
     bound4 = rate**4 * math.exp(rate * width) * np.abs(x0).max()
     coeffs = np.empty((0, TAYLOR_DEGREE + 1))
@@ -177,7 +178,7 @@ def predict(m: np.ndarray, powers: np.ndarray, h: float, x: np.ndarray, theta: n
         step = s_next - s_prev
         nxt = powers[0] @ prev if step == h else taylor_apply(m, prev, step)
         slope_next = m[n:2 * n] @ nxt
-        s, j = _first_in_interval(m, prev, nxt, slope_prev, slope_next, step, rate, theta, spiking, t0 + s_prev)
+        s, j = _first_in_interval(m, prev, nxt, slope_prev, slope_next, (step, rate, t0 + s_prev), theta, spiking)
         if j >= 0:
             return s_prev + s, j
         if s_next >= horizon:

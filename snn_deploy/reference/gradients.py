@@ -37,12 +37,14 @@ import numpy as np
 from scipy.linalg import solve_triangular
 
 from snn_deploy.reference.kernels import psp, psp_slope
-from snn_deploy.reference.layered import LayeredNetwork, LayeredSpikes
+from snn_deploy.reference.layered import KernelEvents, LayeredNetwork, LayeredSpikes
 
 
 @numba.njit(cache=True)
-def _membrane_slope(ev_time, ev_unit, n_events, w_row, a, be, c, jump, v_leak, own, k):
-    """:math:`\\dot v` at the ``k``-th own spike ``own[k]`` (inputs before it, own earlier resets, the leak)."""
+def _membrane_slope(ev_time, ev_unit, n_events, w_row, neuron, own, k):
+    """:math:`\\dot v` at the ``k``-th own spike ``own[k]`` (inputs before it, own earlier resets, the leak);
+    ``neuron = (alpha, beta, gain, jump, v_leak)`` of this neuron (floats)."""
+    a, be, c, jump, v_leak = neuron
     t = own[k]
     slope = v_leak * be * np.exp(-be * t)
     for e in range(n_events):
@@ -55,19 +57,20 @@ def _membrane_slope(ev_time, ev_unit, n_events, w_row, a, be, c, jump, v_leak, o
 
 
 @numba.njit(cache=True)
-def _backward_kernel(ev_time, ev_unit, ev_flat, ev_count, weight, alpha, beta, gain, jump, v_leak, spikes,
-                     adjoint, grad_weight, adjoint_in):
+def _backward_kernel(events, ev_flat, weight, neurons, spikes, adjoint, grad_weight, adjoint_in):
     """Reverse accumulation through one layer.
 
     ``adjoint[b, n, k]`` holds ``dL/dt`` of spike ``k`` of neuron ``n`` through everything downstream.
     Adds ``dL/dW`` to ``grad_weight`` and ``dL/ds`` of every input event to ``adjoint_in[b, flat]``.
     """
-    batch, neurons, max_spikes = spikes.shape
+    ev_time, ev_unit, ev_count = events
+    alpha, beta, gain, _, jump, v_leak = neurons
+    batch, n_neurons, max_spikes = spikes.shape
     slope = np.empty(max_spikes)
     scaled = np.empty(max_spikes)  # mu_k = lambda_k / vdot_k, lambda_k including later own spikes
     for b in range(batch):
         n_events = ev_count[b]
-        for n in range(neurons):
+        for n in range(n_neurons):
             own = spikes[b, n]
             count = 0
             while count < max_spikes and np.isfinite(own[count]):
@@ -77,7 +80,7 @@ def _backward_kernel(ev_time, ev_unit, ev_flat, ev_count, weight, alpha, beta, g
             a, be, c, jp = alpha[n], beta[n], gain[n], jump[n]
             w_row = weight[n]
             for k in range(count):
-                slope[k] = _membrane_slope(ev_time[b], ev_unit[b], n_events, w_row, a, be, c, jp, v_leak[n], own, k)
+                slope[k] = _membrane_slope(ev_time[b], ev_unit[b], n_events, w_row, (a, be, c, jp, v_leak[n]), own, k)
             for k in range(count - 1, -1, -1):
                 total = adjoint[b, n, k]
                 for m in range(k + 1, count):
@@ -114,9 +117,8 @@ def backward(network: LayeredNetwork, spikes: LayeredSpikes, loss_adjoint: list[
         weight = np.concatenate(layer.weights, axis=1)
         grad = np.zeros_like(weight)
         flat_adjoint = np.zeros((spikes.input_times.shape[0], sum(t[0].size for t in sources)))
-        _backward_kernel(events.time_s, events.unit, events.flat, events.count, weight, layer.alpha, layer.beta,
-                         layer.gain, layer.jump, layer.v_leak, spikes.times[index], adjoints[index], grad,
-                         flat_adjoint)
+        _backward_kernel(KernelEvents(events.time_s, events.unit, events.count), events.flat, weight,
+                         layer.constants(), spikes.times[index], adjoints[index], grad, flat_adjoint)
         splits = np.cumsum([w.shape[1] for w in layer.weights])[:-1]
         grads[index] = tuple(np.split(grad, splits, axis=1))
         offset = 0
@@ -190,7 +192,8 @@ def _spike_partials(network: LayeredNetwork, spikes: LayeredSpikes, sample: int,
         dv_dparent[(l, n, j)] = -jump * be * np.exp(-be * (t - own[j]))
     events = spikes.events[l]
     slope = _membrane_slope(events.time_s[sample], events.unit[sample], int(events.count[sample]),
-                            np.concatenate(layer.weights, axis=1)[n], a, be, c, jump, layer.v_leak[n], own, k)
+                            np.concatenate(layer.weights, axis=1)[n], (a, be, c, jump, float(layer.v_leak[n])),
+                            own, k)
     return dv_dw, dv_dparent, slope
 
 

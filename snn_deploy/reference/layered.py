@@ -16,6 +16,7 @@ an evaluation can check that the cap did not change the result.
 from __future__ import annotations
 
 import dataclasses
+from collections import namedtuple
 from dataclasses import dataclass
 
 import numba
@@ -26,6 +27,12 @@ from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.nodes import CubaLIF, Dense, Input, Output
 from snn_deploy.reference.kernels import crossing
 from snn_deploy.spikes import SpikeEvents
+
+
+#: A layer's per-neuron constants (see :class:`Layer`) across the numba boundary.
+NeuronConstants = namedtuple("NeuronConstants", ["alpha", "beta", "gain", "v_threshold", "jump", "v_leak"])
+#: A layer's presynaptic events per sample, time-sorted (see :class:`PresynapticEvents`).
+KernelEvents = namedtuple("KernelEvents", ["time_s", "unit", "count"])
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,10 @@ class Layer:
     @property
     def size(self) -> int:
         return int(self.alpha.size)
+
+    def constants(self) -> "NeuronConstants":
+        """The per-neuron constants as the compiled kernels read them."""
+        return NeuronConstants(self.alpha, self.beta, self.gain, self.v_threshold, self.jump, self.v_leak)
 
     def with_weights(self, weights: tuple[np.ndarray, ...]) -> "Layer":
         return dataclasses.replace(self, weights=tuple(weights))
@@ -179,7 +190,7 @@ def presynaptic_events(source_times: list[np.ndarray]) -> PresynapticEvents:
 
 
 @numba.njit(cache=True)
-def _forward_kernel(ev_time, ev_unit, ev_count, weight, alpha, beta, gain, theta, jump, v_leak, out):
+def _forward_kernel(events, weight, neurons, out):
     """Fill ``out[b, n, :]`` with the spike times of neuron ``n`` of sample ``b`` (event loop per neuron).
 
     State at time ``t0``: ``p = sum w e^{-beta (t0 - s)}``, ``q = sum w e^{-alpha (t0 - s)}`` over inputs,
@@ -187,10 +198,12 @@ def _forward_kernel(ev_time, ev_unit, ev_count, weight, alpha, beta, gain, theta
     membrane starts ``a`` below its rest), so ``v(t0 + tau) = a + B e^{-beta tau} + A e^{-alpha tau}`` with
     ``B = c p - reset`` and ``A = -c q``: a crossing of ``theta - a`` by the kernel form.
     """
-    batch, neurons, max_spikes = out.shape
+    ev_time, ev_unit, ev_count = events
+    alpha, beta, gain, theta, jump, v_leak = neurons
+    batch, n_neurons, max_spikes = out.shape
     for b in range(batch):
         n_events = ev_count[b]
-        for n in range(neurons):
+        for n in range(n_neurons):
             a, be, c = alpha[n], beta[n], gain[n]
             p = 0.0
             q = 0.0
@@ -253,8 +266,8 @@ def forward(network: LayeredNetwork, input_times: np.ndarray, max_spikes: int | 
     for layer, cap in zip(network.layers, caps):
         events = presynaptic_events([all_times[s] for s in layer.sources])
         out = np.full((input_times.shape[0], layer.size, int(cap)), np.inf)
-        _forward_kernel(events.time_s, events.unit, events.count, np.concatenate(layer.weights, axis=1),
-                        layer.alpha, layer.beta, layer.gain, layer.v_threshold, layer.jump, layer.v_leak, out)
+        _forward_kernel(KernelEvents(events.time_s, events.unit, events.count),
+                        np.concatenate(layer.weights, axis=1), layer.constants(), out)
         all_times.append(out)
         all_events.append(events)
     return LayeredSpikes(input_times, tuple(all_times[1:]), tuple(all_events))
