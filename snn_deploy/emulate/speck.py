@@ -218,7 +218,7 @@ def _layer_trace(layer: SpeckLayer, frames: np.ndarray, record_state: bool, spec
     for dtype in SPIKE_DTYPES:
         spikes = np.empty((batch, steps, f, h, w), dtype)
         pooled = spikes if layer.pool == 1 else np.empty(  # sums of at most 4 x 4 counts
-            (batch, steps, f, h // layer.pool, w // layer.pool), np.int64 if dtype == np.int32 else np.int32)
+            (batch, steps, *layer.pooled_shape), np.int64 if dtype == np.int32 else np.int32)
         stats = np.zeros((batch, 2), np.int64)
         over_batch(batch, lambda s: _run_layer(frames[s], arrays, LayerRecords(spikes[s], pooled[s], v[s], u[s],
                                                                               stats[s])))

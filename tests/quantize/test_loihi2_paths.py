@@ -6,9 +6,9 @@ import numpy as np
 import pytest
 
 from snn_deploy.errors import UnsupportedError
-from snn_deploy.ir import AvgPool2d, Delay, Dense, Graph, Input, Output, SumPool2d
+from snn_deploy.ir import AvgPool2d, Conv2d, Delay, Dense, Graph, Input, Output, SumPool2d
 from snn_deploy.ir.nodes import CubaLIF
-from snn_deploy.quantize.loihi2.paths import conv2d_matrix, incoming_signals, merge_delays, projection_terms
+from snn_deploy.quantize.loihi2.paths import incoming_signals, merge_delays, projection_terms
 from tests.conv_oracle import avg_pool2d, conv2d
 
 
@@ -20,8 +20,10 @@ def test_conv_matrix_equals_torch_conv2d(stride, padding, dilation, groups):
     weight = rng.normal(size=(4, 4 // groups, 3, 2))
     x = rng.normal(size=(2, 4, 7, 8))
     expected = conv2d(x, weight, stride=stride, padding=padding, dilation=dilation, groups=groups)
-    matrix = conv2d_matrix(weight, (4, 7, 8), stride, padding, dilation, groups)
-    assert np.allclose((matrix @ x.reshape(2, -1).T).T, expected.reshape(2, -1))
+    node = Conv2d(weight, stride=stride, padding=padding, dilation=dilation, groups=groups)
+    terms, bias, _ = projection_terms("conv", node, (4, 7, 8), 1e-3, False)
+    assert bias is None and sorted(terms) == [0]
+    assert np.allclose((terms[0] @ x.reshape(2, -1).T).T, expected.reshape(2, -1))
 
 
 @pytest.mark.parametrize("cls", [SumPool2d, AvgPool2d])

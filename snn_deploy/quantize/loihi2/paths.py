@@ -6,8 +6,9 @@ it becomes one matrix per delay value:
 
 * ``Dense``: ``W`` (split by the per-synapse delays ``round(delay_s / dt_s)``); its ``bias`` is a constant
   input, carried separately and mapped through the later projections;
-* ``Conv2d``, ``SumPool2d``, ``AvgPool2d`` are unrolled to sparse matrices over C, H, W-flattened units
-  (exact, but the matrix has ``out * fan_in`` entries: fine for the small networks a Loihi chip holds);
+* ``Conv2d``, ``SumPool2d``, ``AvgPool2d`` are unrolled to sparse matrices over C, H, W-flattened units from
+  their synapses (:func:`snn_deploy.ir.lowering.lower_projection`, the lowering the reference uses; exact, but
+  the matrix has ``out * fan_in`` entries: fine for the small networks a Loihi chip holds);
 * ``Flatten`` is the identity (C-order flattening keeps the unit order); ``Delay`` is a delayed identity.
 
 Composition: ``{d: M_d}`` followed by ``{e: N_e}`` is ``{d + e: sum N_e M_d}``. A synapse reached with two
@@ -23,8 +24,8 @@ import scipy.sparse as sp
 from snn_deploy.errors import UnsupportedError
 from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.io.netx_integers import netx_synapse
-from snn_deploy.ir.nodes import AvgPool2d, Conv2d, Delay, Dense, Flatten, Input, Node, Population, SumPool2d
-from snn_deploy.ir.shapes import conv2d_output_hw
+from snn_deploy.ir.lowering import Connectivity, lower_projection
+from snn_deploy.ir.nodes import Conv2d, Delay, Dense, Flatten, Input, Node, Population, SumPool2d
 
 Terms = dict[int, sp.csr_matrix]  # delay (steps) -> matrix [target units, source units]
 
@@ -66,36 +67,12 @@ class Incoming:
         return out
 
 
-def conv2d_matrix(weight: np.ndarray, in_shape: tuple[int, int, int], stride: tuple[int, int],
-                  padding: tuple[int, int], dilation: tuple[int, int], groups: int) -> sp.csr_matrix:
-    """Cross-correlation (PyTorch's Conv2d) over ``[C, H, W]`` as a sparse ``[out units, in units]`` matrix."""
-    c_in, h_in, w_in = in_shape
-    c_out, c_per_group, kh, kw = weight.shape
-    h_out, w_out = conv2d_output_hw((h_in, w_in), (kh, kw), stride, padding, dilation)
-    out_per_group = c_out // groups
-    o, ci, ki, kj, y, x = np.meshgrid(
-        np.arange(c_out), np.arange(c_per_group), np.arange(kh), np.arange(kw), np.arange(h_out), np.arange(w_out),
-        indexing="ij",
-    )
-    rows_in = y * stride[0] - padding[0] + ki * dilation[0]
-    cols_in = x * stride[1] - padding[1] + kj * dilation[1]
-    channel = (o // out_per_group) * c_per_group + ci
-    valid = (rows_in >= 0) & (rows_in < h_in) & (cols_in >= 0) & (cols_in < w_in)
-    values = weight[o, ci, ki, kj]
-    valid &= values != 0
-    out_index = (o * h_out + y) * w_out + x
-    in_index = (channel * h_in + rows_in) * w_in + cols_in
-    return sp.csr_matrix(
-        (values[valid], (out_index[valid], in_index[valid])), shape=(c_out * h_out * w_out, c_in * h_in * w_in)
-    )
-
-
-def _pool_matrix(node: SumPool2d, in_shape: tuple[int, int, int]) -> sp.csr_matrix:
-    channels = in_shape[0]
-    scale = 1.0 / (node.kernel_size[0] * node.kernel_size[1]) if isinstance(node, AvgPool2d) else 1.0
-    kernel = np.zeros((channels, 1, *node.kernel_size))
-    kernel[...] = scale
-    return conv2d_matrix(kernel, in_shape, node.stride, node.padding, (1, 1), channels)
+def connectivity_matrix(lowered: Connectivity) -> sp.csr_matrix:
+    """The synapses of a lowered projection (:mod:`snn_deploy.ir.lowering`) as a sparse ``[out units, in units]``
+    matrix, zero weights left out."""
+    keep = lowered.weight != 0
+    return sp.csr_matrix((lowered.weight[keep], (lowered.post[keep], lowered.pre[keep])),
+                         shape=(lowered.out_units, lowered.in_units))
 
 
 def _split_by_delay(matrix: np.ndarray, delay_steps: np.ndarray) -> Terms:
@@ -129,16 +106,9 @@ def projection_terms(name: str, node: Node, in_shape: tuple[int, ...], dt_s: flo
         else:
             return {0: sp.csr_matrix(weight)}, None if netx else node.bias, []
         return _split_by_delay(weight, steps), None if netx else node.bias, errors
-    if isinstance(node, Conv2d):
-        weight = netx.weight.astype(np.float64) if netx else node.weight
-        matrix = conv2d_matrix(weight, in_shape, node.stride, node.padding, node.dilation, node.groups)
-        bias = None
-        if node.bias is not None and not netx:
-            h, w = conv2d_output_hw(in_shape[1:], weight.shape[2:], node.stride, node.padding, node.dilation)
-            bias = np.repeat(node.bias, h * w)
-        return {0: matrix}, bias, []
-    if isinstance(node, SumPool2d):
-        return {0: _pool_matrix(node, in_shape)}, None, []
+    if isinstance(node, (Conv2d, SumPool2d)):  # SumPool2d: and AvgPool2d
+        lowered = lower_projection(name, node, in_shape, netx.weight.astype(np.float64) if netx else None)
+        return {0: connectivity_matrix(lowered)}, lowered.bias, []
     raise UnsupportedError(f"node '{name}': {node.kind} has no Loihi 2 mapping")
 
 

@@ -36,7 +36,7 @@ from snn_deploy.ir.graph import Graph
 from snn_deploy.ir.nodes import (
     IF, LIF, AvgPool2d, Conv2d, CubaLIF, Dense, Flatten, Output, Population, SumPool2d,
 )
-from snn_deploy.quantize.speck.deployment import LayerGeometry, Shape3
+from snn_deploy.quantize.speck.deployment import LayerGeometry, Shape3, pooled_hw
 from snn_deploy.quantize.speck.spec import SPECK, LayerMemory, SpeckSpec
 
 
@@ -312,7 +312,7 @@ class _Walk:
         k = _pool_size(name, node, self.report.problems, self.report.spec)
         self.pool *= k
         self.pool_scale /= k * k if isinstance(node, AvgPool2d) else 1
-        self.feature = (self.feature[0], self.feature[1] // k, self.feature[2] // k)
+        self.feature = (self.feature[0], *pooled_hw(self.feature[1:], k))
 
     def _output(self, name: str) -> None:
         problems = self.report.problems

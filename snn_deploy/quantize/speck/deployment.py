@@ -12,10 +12,17 @@ from typing import Any, Mapping
 import numpy as np
 
 from snn_deploy.errors import ModelFormatError
+from snn_deploy.ir.lowering import Window
 from snn_deploy.ir.shapes import conv2d_output_hw
 from snn_deploy.quantize.speck.spec import SPECK, SpeckSpec
 
 Shape3 = tuple[int, int, int]
+
+
+def pooled_hw(hw: tuple[int, int], pool: int) -> tuple[int, int]:
+    """Height and width after Speck's sum pooling: square windows of ``pool``, stride ``pool``, no padding (rows
+    and columns past the last full window dropped), the window geometry of :mod:`snn_deploy.ir.lowering`."""
+    return Window((pool, pool), (pool, pool)).output_hw(hw)
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -35,6 +42,12 @@ class LayerGeometry:
     def neuron_shape(self) -> Shape3:
         h, w = conv2d_output_hw(self.in_shape[1:], self.weight.shape[2:], self.stride, self.padding)
         return (int(self.weight.shape[0]), h, w)
+
+    @property
+    def pooled_shape(self) -> Shape3:
+        """What the layer sends on: its spikes summed over ``pool x pool`` windows (:func:`pooled_hw`)."""
+        f, h, w = self.neuron_shape
+        return (f, *pooled_hw((h, w), self.pool))
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)

@@ -23,8 +23,7 @@ from snn_deploy.quantize.speck.deployment import SpeckDeployment, SpeckLayer
 
 def _channels_fed(layer: SpeckLayer, features_alive: np.ndarray, previous: SpeckLayer) -> np.ndarray:
     """Which input channels of ``layer`` carry spikes, given the features of ``previous`` that may fire."""
-    f, h, w = previous.neuron_shape
-    pooled = np.broadcast_to(features_alive[:, None, None], (f, h // previous.pool, w // previous.pool))
+    pooled = np.broadcast_to(features_alive[:, None, None], previous.pooled_shape)
     if pooled.size != int(np.prod(layer.in_shape)):
         return np.ones(layer.in_shape[0], bool)
     return pooled.reshape(layer.in_shape).reshape(layer.in_shape[0], -1).any(axis=1)
