@@ -366,7 +366,7 @@ class _Terms:
                 merged[key] = (binned, exp)
         weights = [w for w, _ in merged.values()]
         bound = max((int(np.abs(w).sum(axis=1).max()) for w in weights), default=0)
-        self.acc_dtype = np.int32 if bound < 2**31 else np.int64
+        self.acc_dtype = np.int32 if bound <= np.iinfo(np.int32).max else np.int64
         value_dtype = _smallest_int(min((int(w.min()) for w in weights), default=0),
                                     max((int(w.max()) for w in weights), default=0))
         dense, ptrs, indices, values, params = [], [], [], [], []

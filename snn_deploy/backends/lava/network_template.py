@@ -116,8 +116,8 @@ class CoupledLIF(AbstractProcess):
     Per step: ``a_in``; zero ``u``, ``v`` on a periodic reset step; ``c = sat_24(floor(M v / 2^s))`` from the
     previous ``v``; ``u`` and ``v`` as Lava's fixed-point LIF with ``c`` added to ``v``; spike ``v > vth << 6``
     and reset ``v`` to 0 (``reset = "subtract"``: ``v <- v - (vth << 6)``). ``arithmetic`` holds the widths
-    (``decay_bits``, ``du_offset``, ``dv_offset``, ``act_shift``, ``vth_shift``, ``uv_bits``) written by
-    snn-deploy from its spec.
+    (``decay_bits``, ``du_offset``, ``dv_offset``, ``act_shift``, ``vth_shift``, ``uv_bits``,
+    ``channel_bits``) written by snn-deploy from its spec.
     """
 
     def __init__(self, *, shape: tuple[int], du: int, dv: int, vth: int, bias_mant: np.ndarray,
@@ -178,8 +178,9 @@ class PySubtractLIFModel(AbstractPyLifModelFixed):
         self.s_out.send(spikes)
 
 
-def _wrap_int32(x: np.ndarray) -> np.ndarray:
-    return ((x + (1 << 31)) & ((1 << 32) - 1)) - (1 << 31)
+def _wrap(x: np.ndarray, bits: int) -> np.ndarray:
+    """``x`` modulo ``2**bits`` into the signed range (numpy's int32 arithmetic in Lava for ``bits = 32``)."""
+    return ((x + (1 << (bits - 1))) & ((1 << bits) - 1)) - (1 << (bits - 1))
 
 
 def _decay_toward_zero(x: np.ndarray, keep: int, bits: int) -> np.ndarray:
@@ -209,6 +210,7 @@ class PyCoupledLIFModel(PyLoihiProcessModel):
         self.act_shift = arithmetic["act_shift"]
         self.vth_scaled = proc_params["vth"] << arithmetic["vth_shift"]
         self.half = 1 << (arithmetic["uv_bits"] - 1)
+        self.channel_bits = arithmetic["channel_bits"]
         mant = np.asarray(proc_params["bias_mant"], np.int64)
         exp = np.asarray(proc_params["bias_exp"], np.int64)
         self.bias = np.where(exp >= 0, mant << np.maximum(exp, 0), mant >> np.maximum(-exp, 0))
@@ -224,9 +226,10 @@ class PyCoupledLIFModel(PyLoihiProcessModel):
         limit = self.half - 1
         v_old = self.v.astype(np.int64)
         coupled = np.clip((self.coupling @ v_old) >> self.shift, -limit, limit)
-        u = _wrap_int32(_decay_toward_zero(self.u.astype(np.int64), self.u_keep, self.bits) + (a_in << self.act_shift))
+        u = _wrap(_decay_toward_zero(self.u.astype(np.int64), self.u_keep, self.bits) + (a_in << self.act_shift),
+                  self.channel_bits)
         u = np.where(u > self.half, u - 2 * self.half, np.where(u <= -self.half, u + 2 * self.half, u))
-        v = _wrap_int32(_decay_toward_zero(v_old, self.v_keep, self.bits) + u + self.bias + coupled)
+        v = _wrap(_decay_toward_zero(v_old, self.v_keep, self.bits) + u + self.bias + coupled, self.channel_bits)
         v = np.clip(v, -limit, limit)
         spikes = v > self.vth_scaled
         v[spikes] = v[spikes] - self.vth_scaled if self.proc_params["reset"] == "subtract" else 0

@@ -105,8 +105,8 @@ class NetxSynapse:
 
     layer: int
     weight: np.ndarray
-    weight_exp: int = 0
-    num_weight_bits: int = 8
+    weight_exp: int
+    num_weight_bits: int
     delay: np.ndarray | None = None
 
     def to_metadata(self) -> dict[str, Any]:

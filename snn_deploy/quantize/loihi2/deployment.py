@@ -23,7 +23,8 @@ from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec, ResetRule
 def coupled_arithmetic(spec: Loihi2Spec) -> dict[str, int]:
     """The spec's widths the emitted ``CoupledLIF`` process model computes with (``network.py`` reads them)."""
     return {"decay_bits": spec.decay_bits, "du_offset": spec.du_offset, "dv_offset": spec.dv_offset,
-            "act_shift": spec.act_shift, "vth_shift": spec.vth_shift, "uv_bits": spec.uv_bits}
+            "act_shift": spec.act_shift, "vth_shift": spec.vth_shift, "uv_bits": spec.uv_bits,
+            "channel_bits": spec.channel_bits}
 
 
 def _int_array(value: Any) -> np.ndarray:
