@@ -1,4 +1,4 @@
-"""The rule every target's emulator keeps: a deployment runs under the spec its integers were made for."""
+"""The rule every target keeps: a deployment is emulated and analysed under the spec its integers were made for."""
 from __future__ import annotations
 
 from dataclasses import fields
@@ -16,5 +16,5 @@ def same_spec(deployment_spec: Spec, given: Spec | None, target: str) -> Spec:
         return deployment_spec
     differ = [f"{f.name} {getattr(deployment_spec, f.name)} vs {getattr(given, f.name)}"
               for f in fields(deployment_spec) if getattr(deployment_spec, f.name) != getattr(given, f.name)]
-    raise UnsupportedError(f"the deployment was quantized for another {target} spec than the emulator was given "
-                           f"({', '.join(differ) or type(given).__name__}): quantize with the spec you emulate with")
+    raise UnsupportedError(f"the deployment was quantized for another {target} spec than the one given "
+                           f"({', '.join(differ) or type(given).__name__}): quantize with the spec you use it with")

@@ -27,6 +27,7 @@ import numpy as np
 
 from snn_deploy.quantize.loihi2.deployment import Deployment, LifGroup, Synapse
 from snn_deploy.quantize.loihi2.spec import LOIHI2, Loihi2Spec
+from snn_deploy.quantize.spec_check import same_spec
 from snn_deploy.quantize.reachability import Alive, SilentPopulation, least_fixed_point
 
 #: rows of a weight matrix are summed in blocks of about this many entries (no full-size temporaries)
@@ -160,8 +161,10 @@ def _reason(group: LifGroup, synapses: list[Synapse], alive: Alive, sums: Synaps
             f"not above vth << {spec.vth_shift} = {threshold}")
 
 
-def silent_populations(deployment: Deployment, spec: Loihi2Spec = LOIHI2) -> list[SilentPopulation]:
-    """The populations of ``deployment`` that can never spike on any input, each with its reason."""
+def silent_populations(deployment: Deployment, spec: Loihi2Spec | None = None) -> list[SilentPopulation]:
+    """The populations of ``deployment`` that can never spike on any input, each with its reason (under the
+    deployment's spec; another ``spec`` is refused)."""
+    spec = same_spec(deployment.spec, spec, "Loihi 2")
     incoming = _incoming(deployment)
     sums = SynapseSums(spec)
     initial: Alive = {deployment.input_name: np.ones(deployment.input_units, bool)}
