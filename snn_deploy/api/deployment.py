@@ -66,8 +66,8 @@ def _check_events(events: object, units: int | None, what: str) -> SpikeEvents:
 def _record_choice(record: str | Sequence[str]) -> str:
     if isinstance(record, str):
         return record
-    if not all(isinstance(name, str) for name in record):
-        raise UnsupportedError("record: 'outputs', 'all' or node names")
+    if not isinstance(record, (list, tuple)) or not all(isinstance(name, str) for name in record):
+        raise UnsupportedError(f"record: 'outputs', 'all' or a list of node names, got {record!r}")
     return ",".join(record)
 
 

@@ -114,6 +114,8 @@ def test_misuse_raises_the_projects_errors(deployed, cnn, cnn_events, monkeypatc
         sd.check(cnn, loihi2, cnn_events, engine="sinabs")
     with pytest.raises(sd.UnsupportedError, match="no population or output named 'nope'"):
         loihi2.emulate(cnn_events, record=["nope"])
+    with pytest.raises(sd.UnsupportedError, match="record: 'outputs', 'all' or a list of node names, got 3"):
+        loihi2.emulate(cnn_events, record=3)
     with pytest.raises(sd.UnsupportedError, match="reset_mode: 'sometimes'"):
         sd.read(XOR, reset_mode="sometimes")
     with pytest.raises(sd.ModelFormatError, match="no such file"):
