@@ -108,6 +108,19 @@ def choose(rows: list[dict]) -> dict:
                                     -r["hyperparameters"]["learning_rate"], -r["index"]))
 
 
+def decision(rows: list[dict]) -> dict:
+    """The chosen candidate (:func:`choose`) and, in words, whether it keeps the hand-set preset."""
+    chosen = choose(rows)
+    tied = sum(row["validation_accuracy"] == chosen["validation_accuracy"] for row in rows)
+    outcome = ("keeps the hand-set preset" if chosen["hand_set"] else
+               "changes the hand-set preset (set in snn_deploy.reference.trainer)")
+    why = "the tie rule picks among them" if tied > 1 else "no tie"
+    return {"hyperparameters": chosen["hyperparameters"], "candidate": chosen["index"],
+            "validation_accuracy": chosen["validation_accuracy"], "hand_set": chosen["hand_set"],
+            "verdict": f"{tied} of {len(rows)} candidates reach the best validation accuracy "
+                       f"{chosen['validation_accuracy']:.4g} ({why}): {outcome}"}
+
+
 def select(dataset: str, seed: int = 0, grid: Grid | None = None, epochs: int | None = None,
            data: Dataset | None = None) -> dict:
     """Every candidate of ``grid`` (default :data:`GRIDS`) trained and measured on validation; the decision."""
@@ -121,13 +134,11 @@ def select(dataset: str, seed: int = 0, grid: Grid | None = None, epochs: int | 
         log(f"  train {row['train_accuracy']:.4f}, validation {row['validation_accuracy']:.4f} "
             f"(epoch {row['selected_epoch']})")
         rows.append(row)
-    chosen = choose(rows)
     return {
         "dataset": dataset, "seed": seed, "split": grid.split_note, "rule": RULE,
         "grid": [axis._asdict() for axis in grid.axes], "hand_set": HAND_SET[dataset],
         "candidates": rows,
-        "decision": {"hyperparameters": chosen["hyperparameters"], "candidate": chosen["index"],
-                     "validation_accuracy": chosen["validation_accuracy"], "hand_set": chosen["hand_set"]},
+        "decision": decision(rows),
         "command": f"scripts/select_presets.py {dataset} --seed {seed}",
         "seconds": round(time.perf_counter() - start, 1), "cpu_seconds": round(time.process_time() - start_cpu, 1),
     }

@@ -69,3 +69,22 @@ def test_tie_rule(selection) -> None:
     assert selection.choose([row(0, 0.9, 0.005), row(1, 0.9, 0.01, True), row(2, 0.9, 0.002)])["index"] == 1
     assert selection.choose([row(0, 0.9, 0.02), row(1, 0.9, 0.005), row(2, 0.8, 0.01, True)])["index"] == 1
     assert selection.choose([row(0, 0.9, 0.005), row(1, 0.9, 0.005), row(2, 0.8, 0.01, True)])["index"] == 0
+
+
+@pytest.mark.parametrize("dataset", ["xor", "iris", "spikeorder"])
+def test_preset_is_the_committed_selection(selection, dataset: str) -> None:
+    """examples/models/<dataset>.selection.json was made by this grid and rule, and the preset holds its decision."""
+    import json
+
+    from snn_deploy.reference.trainer import PRESETS
+
+    record = json.loads((REPO / "examples" / "models" / f"{dataset}.selection.json").read_text())
+    grid = selection.GRIDS[dataset]
+    assert record["seed"] == 0 and record["rule"] == selection.RULE and record["split"] == grid.split_note
+    assert [row["hyperparameters"] for row in record["candidates"]] == grid.candidates()
+    assert [axis["values"] for axis in record["grid"]] == [list(axis.values) for axis in grid.axes]
+    assert all(row["epochs"] == PRESETS[dataset].epochs for row in record["candidates"])
+    chosen = selection.choose(record["candidates"])
+    assert record["decision"]["hyperparameters"] == chosen["hyperparameters"]
+    assert {field: getattr(PRESETS[dataset], field) for field in chosen["hyperparameters"]} == \
+        chosen["hyperparameters"]
