@@ -1,4 +1,5 @@
-"""The ``snn-deploy`` command line: thin click commands that parse, call the library, and print.
+"""The ``snn-deploy`` command line: thin click commands that parse, call the public API (:mod:`snn_deploy.api`),
+and print.
 
 Exit codes: 0 success, 1 a failed check, 2 bad input or usage (one line on stderr, no traceback),
 3 an internal error (one line; ``--debug`` shows the traceback).
