@@ -9,14 +9,12 @@ PACKAGE = Path(__file__).resolve().parents[1] / "snn_deploy"
 MAX_LINES = 80
 MAX_POSITIONAL = 8
 
-#: "path::qualified name" -> why it may break a rule (numba forces it, or owned by another helper, pending)
+#: "path::qualified name" -> why it may break a rule
 ALLOWED: dict[str, str] = {
     # numba forces it: the steps of one instant index ~20 arrays; as helpers (inline="always" or not, arrays or
     # named tuples of them) each call binds every array it reads with an atomic reference-count update, measured
     # 1.45x the CPU time on benchmarks/bench_reference.py's network (see run_sample's docstring)
     "reference/event_loop.py::run_sample": "numba forces it: per-instant steps inline in the compiled loop",
-    # not owned by any helper of issue 13 (ir/io readers and writers): pending
-    "ir/io/onnx_format.py::to_model": "owned by another helper (ONNX writer), pending",
 }
 
 

@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from snn_deploy.backends import CompileOptions, TARGETS, backend_for_target, read_manifest
+from snn_deploy.backends.manifest import read_manifest
 from snn_deploy.check.activity import silent_reasons
 from snn_deploy.check.dynamics import nearby_time_steps
 from snn_deploy.check.equivalence import CheckResult, Tolerances, compare, compare_dynamics
@@ -18,6 +18,7 @@ from snn_deploy.check.tolerance import derived_tolerances
 from snn_deploy.errors import UnsupportedError
 from snn_deploy.ir.graph import Graph
 from snn_deploy.spikes import SpikeEvents
+from snn_deploy.targets import get_target
 
 Progress = Callable[[str], None]
 #: pass criteria, or the rule that makes them from the graph and the deployed step (snn_deploy.check.tolerance)
@@ -165,7 +166,7 @@ def _artifact(graph: Graph, options: CheckOptions, scratch: str) -> tuple[str, d
     if artifact_dir is None:
         options.progress(f"compiling {options.model_name} for {options.target}")
         artifact_dir = str(Path(scratch) / "artifact")
-        backend_for_target(options.target).compile_model(graph, artifact_dir, CompileOptions(dt_s=options.dt_s))
+        get_target(options.target).emit(graph, artifact_dir, options.dt_s, False)
     manifest = read_manifest(artifact_dir)
     if manifest["target"] != options.target:
         raise UnsupportedError(f"{artifact_dir}: compiled for '{manifest['target']}', not '{options.target}'")
@@ -189,15 +190,15 @@ def _window(graph: Graph, check_input: CheckInput, options: CheckOptions, manife
 
 def _deployed_runs(artifact_dir: str, check_input: CheckInput, options: CheckOptions, steps: int) -> _Runs:
     """The emulator (and with an engine, the engine) on the artifact, all populations recorded."""
-    backend = backend_for_target(options.target)
+    target = get_target(options.target)
     options.progress(f"emulating {check_input.description} for {steps} steps")
-    emulated, _ = backend.emulate_artifact(artifact_dir, check_input.events, steps=steps, record="all",
-                                           record_state=options.record_state or options.engine is not None)
+    emulated, _ = target.emulate(artifact_dir, check_input.events, steps=steps, record="all",
+                                 record_state=options.record_state or options.engine is not None)
     engine_records = None
     if options.engine is not None:
         options.progress(f"running {options.engine}")
-        engine_records, _ = backend.run_artifact(artifact_dir, check_input.events, steps=steps, record="all",
-                                                 record_state=True)
+        engine_records, _ = target.run(artifact_dir, check_input.events, steps=steps, record="all",
+                                       record_state=True)
     quantization = json.loads((Path(artifact_dir) / "quantization.json").read_text())
     return _Runs(dict(emulated), engine_records, quantization if isinstance(quantization, dict) else {})
 
@@ -205,8 +206,8 @@ def _deployed_runs(artifact_dir: str, check_input: CheckInput, options: CheckOpt
 def run_check(graph: Graph, check_input: CheckInput, options: CheckOptions) -> CheckRun:
     """Run every side of the check on ``check_input`` and compare them (:class:`CheckOptions`: how)."""
     target, engine = options.target, options.engine
-    if engine is not None and TARGETS[target][1] != engine:
-        raise UnsupportedError(f"target '{target}' runs on engine '{TARGETS[target][1]}', not '{engine}'")
+    if engine is not None and get_target(target).engine != engine:
+        raise UnsupportedError(f"target '{target}' runs on engine '{get_target(target).engine}', not '{engine}'")
     with tempfile.TemporaryDirectory(prefix="snn-deploy-check-") as scratch:
         artifact_dir, manifest = _artifact(graph, options, scratch)
         dt_s = float(manifest["dt_s"])

@@ -35,7 +35,7 @@ import dataclasses
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import numpy as np
 import onnx
@@ -107,6 +107,54 @@ def _value_info(name: str, shape: tuple[int, ...], props: dict[str, str]) -> onn
 # ------------------------------------------------------------------------------------------------
 # writing
 # ------------------------------------------------------------------------------------------------
+def _node_proto(name: str, node: Node, data: list[str], claim: Callable[[str], str],
+                initializers: list[onnx.TensorProto]) -> onnx.NodeProto:
+    """The ONNX node of one IR node fed by the tensors ``data``: its array fields become initializers
+    (appended to ``initializers``), its scalar fields attributes, its metadata a JSON attribute with arrays."""
+    params: list[str] = []
+    for field in node.array_fields:
+        value = getattr(node, field)
+        if value is None:
+            params.append("")
+            continue
+        params.append(claim(f"{name}.{field}"))
+        initializers.append(numpy_helper.from_array(value, params[-1]))
+    while params and not params[-1]:
+        params.pop()
+    arrays: list[onnx.TensorProto] = []
+
+    def put_array(array: np.ndarray) -> int:
+        arrays.append(numpy_helper.from_array(array.copy(order="C")))
+        return len(arrays) - 1
+
+    proto = helper.make_node(node.kind, data + params, [name], name=name, domain=DOMAIN,
+                             doc_string=_summary_line(type(node)))
+    proto.attribute.extend(_attribute(f, getattr(node, f)) for f in _scalar_fields(type(node)))
+    if node.metadata:
+        text = meta.dumps(node.metadata, put_array, where=f"node '{name}'")
+        proto.attribute.append(helper.make_attribute("metadata", text, attr_type=onnx.AttributeProto.STRING))
+        if arrays:
+            proto.attribute.append(
+                helper.make_attribute("metadata_arrays", arrays, attr_type=onnx.AttributeProto.TENSORS))
+    return proto
+
+
+def _model(graph: Graph, onnx_graph: onnx.GraphProto) -> onnx.ModelProto:
+    """``onnx_graph`` as a model of our opset domain, with the graph's order, edges and metadata as props."""
+    model = helper.make_model(
+        onnx_graph,
+        opset_imports=[helper.make_opsetid("", ONNX_OPSET), helper.make_opsetid(DOMAIN, DOMAIN_VERSION)],
+        producer_name="snn-deploy", producer_version=__version__, ir_version=IR_VERSION,
+    )
+    helper.set_model_props(model, {
+        _FORMAT: FORMAT_VERSION,
+        _ORDER: json.dumps(list(graph.nodes)),
+        _EDGES: json.dumps([list(e) for e in graph.edges]),
+        _METADATA: meta.dumps(graph.metadata, where="graph metadata"),
+    })
+    return model
+
+
 def to_model(graph: Graph) -> onnx.ModelProto:
     """The ONNX model of a (validated) ``graph``; see the module docstring for the layout."""
     graph.validate()
@@ -150,52 +198,15 @@ def to_model(graph: Graph) -> onnx.ModelProto:
             nodes.append(helper.make_node(SUM_OP, data, [total], name=total, domain=DOMAIN,
                                           doc_string="elementwise sum of the sources, in flattened C order"))
             data = [total]
-        params: list[str] = []
-        for field in node.array_fields:
-            value = getattr(node, field)
-            if value is None:
-                params.append("")
-                continue
-            params.append(claim(f"{name}.{field}"))
-            initializers.append(numpy_helper.from_array(value, params[-1]))
-        while params and not params[-1]:
-            params.pop()
-        arrays: list[onnx.TensorProto] = []
-
-        def put_array(array: np.ndarray, _arrays: list = arrays) -> int:
-            _arrays.append(numpy_helper.from_array(array.copy(order="C")))
-            return len(_arrays) - 1
-
-        proto = helper.make_node(node.kind, data + params, [name], name=name, domain=DOMAIN,
-                                 doc_string=_summary_line(type(node)))
-        proto.attribute.extend(_attribute(f, getattr(node, f)) for f in _scalar_fields(type(node)))
-        if node.metadata:
-            text = meta.dumps(node.metadata, put_array, where=f"node '{name}'")
-            proto.attribute.append(helper.make_attribute("metadata", text, attr_type=onnx.AttributeProto.STRING))
-            if arrays:
-                proto.attribute.append(
-                    helper.make_attribute("metadata_arrays", arrays, attr_type=onnx.AttributeProto.TENSORS))
-        nodes.append(proto)
+        nodes.append(_node_proto(name, node, data, claim, initializers))
         value_info.append(_value_info(name, shapes[name], {}))
 
     clashes = sorted(t for t, n in names.items() if n > 1)
     if clashes:
         raise UnsupportedError(f"ONNX tensor name '{clashes[0]}' is used twice (a node name clashes with a "
                                "'<node>.<field>', '<node>.sum' or '<node>.prev' tensor); rename the node")
-    onnx_graph = helper.make_graph(nodes, "snn_deploy", inputs, outputs, initializer=initializers,
-                                   value_info=value_info)
-    model = helper.make_model(
-        onnx_graph,
-        opset_imports=[helper.make_opsetid("", ONNX_OPSET), helper.make_opsetid(DOMAIN, DOMAIN_VERSION)],
-        producer_name="snn-deploy", producer_version=__version__, ir_version=IR_VERSION,
-    )
-    helper.set_model_props(model, {
-        _FORMAT: FORMAT_VERSION,
-        _ORDER: json.dumps(list(graph.nodes)),
-        _EDGES: json.dumps([list(e) for e in graph.edges]),
-        _METADATA: meta.dumps(graph.metadata, where="graph metadata"),
-    })
-    return model
+    return _model(graph, helper.make_graph(nodes, "snn_deploy", inputs, outputs, initializer=initializers,
+                                           value_info=value_info))
 
 
 def write(graph: Graph, path: str | Path) -> None:
