@@ -50,18 +50,19 @@ def inspect(graph: Graph) -> dict[str, Any]:
 
 
 def simulate(graph: Graph, events: SpikeEvents, *, record: str | Sequence[str] = "outputs",
-             t_end_s: float | None = None) -> dict[str, SpikeEvents]:
+             t_end_s: float | None = None, threads: int | None = None) -> dict[str, SpikeEvents]:
     """The exact event-driven reference (float64 spike times, no time step): node -> spike events.
 
     ``record``: ``"outputs"``, ``"all"`` (every population) or node names; ``t_end_s``: simulate up to this
-    time (default: until no event is left).
+    time (default: until no event is left); ``threads``: samples run in parallel (default
+    :func:`snn_deploy.parallel.default_threads`: ``$SNN_DEPLOY_THREADS`` or the CPUs this process may use).
     """
     from snn_deploy.api.deployment import _check_events, _record_choice
     from snn_deploy.reference.simulator import input_units, simulate as reference_simulate
 
     graph = _graph(graph, "simulate")
     _check_events(events, input_units(graph), "simulate")
-    return reference_simulate(graph, events, t_end_s=t_end_s, record=_record_choice(record))
+    return reference_simulate(graph, events, t_end_s=t_end_s, record=_record_choice(record), threads=threads)
 
 
 def evaluate(graph: Graph, dataset: str | None = None, *, source: str = "model") -> dict[str, Any]:

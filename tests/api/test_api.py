@@ -161,3 +161,18 @@ def test_reference_files_round_trip(tmp_path):
     for node in spikes:
         np.testing.assert_array_equal(back[node].time_s, spikes[node].time_s)
     assert Path(tmp_path / "ref.npz").is_file()
+
+
+def test_simulate_threads_setting_gives_the_same_spikes(monkeypatch):
+    graph = sd.read(XOR)
+    events = sd.dataset_inputs(graph, "xor").events
+    one = sd.simulate(graph, events, record="all", threads=1)
+    monkeypatch.setenv("SNN_DEPLOY_THREADS", "2")
+    two = sd.simulate(graph, events, record="all")
+    assert sum(s.time_s.size for s in one.values()) > 0
+    for node in one:
+        np.testing.assert_array_equal(one[node].time_s, two[node].time_s)
+        np.testing.assert_array_equal(one[node].unit, two[node].unit)
+    monkeypatch.setenv("SNN_DEPLOY_THREADS", "zero")
+    with pytest.raises(sd.SnnDeployError, match="SNN_DEPLOY_THREADS"):
+        sd.simulate(graph, events)
