@@ -107,17 +107,16 @@ def fit_readout() -> dict:
 
 def deployed_rates(graph, events, work: Path, window_s: tuple[float, float] = WINDOW_S) -> np.ndarray:
     """``[batch, hidden]`` window rates of the Loihi 2 deployment (bit-accurate emulator), step k at (k - L) dt."""
-    from snn_deploy.backends import CompileOptions, backend_for_target, read_manifest
+    import snn_deploy as sd
     from snn_deploy.check.equivalence import latency_of, raster_to_events
     from snn_deploy.reference.decoding import window_rate
 
-    backend = backend_for_target("loihi2")
-    backend.compile_model(graph, work / "artifact", CompileOptions())
-    manifest = read_manifest(work / "artifact")
-    latency = latency_of(manifest, "hidden")
+    deployment = sd.compile(graph, "loihi2")
+    deployment.save(work / "artifact")
+    latency = latency_of(deployment.manifest, "hidden")
     steps = int(round(window_s[1] / DT_S)) + latency + 1
-    records, dt_s = backend.emulate_artifact(work / "artifact", events, steps=steps, record="hidden")
-    return window_rate(raster_to_events(records["hidden/spikes"], dt_s, latency), *window_s)
+    records = deployment.emulate(events, record="hidden", steps=steps)
+    return window_rate(raster_to_events(records.spikes["hidden"], records.dt_s, latency), *window_s)
 
 
 def quality(prediction: np.ndarray, truth: np.ndarray) -> str:
