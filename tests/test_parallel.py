@@ -7,7 +7,6 @@ import threading
 import numpy as np
 import pytest
 
-from snn_deploy.emulate.batching import over_batch
 from snn_deploy.errors import SnnDeployError
 from snn_deploy.ir import CubaLIF, Dense, Graph, Input, Output
 from snn_deploy.parallel import THREADS_ENV, batch_slices, default_threads, map_batches, resolve_threads
@@ -62,13 +61,13 @@ def test_map_batches_runs_on_the_threads_asked_for():
     assert map_batches(lambda s: s.start, 5, threads=2, samples_per_call=1) == [0, 1, 2, 3, 4]
 
 
-def test_over_batch_writes_every_row_once():
+def test_slices_write_every_row_once():
     out = np.zeros(7, dtype=np.int64)
 
     def run(s: slice) -> None:
         out[s] += np.arange(s.start, s.stop)
 
-    over_batch(7, run, threads=3)
+    map_batches(run, 7, threads=3)
     assert np.array_equal(out, np.arange(7))
 
 

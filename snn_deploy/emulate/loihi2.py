@@ -44,7 +44,7 @@ import numba
 import numpy as np
 import scipy.sparse
 
-from snn_deploy.emulate.batching import over_batch
+from snn_deploy.parallel import map_batches
 from snn_deploy.quantize.loihi2.deployment import Deployment, LifGroup
 from snn_deploy.quantize.spec_check import same_spec
 from snn_deploy.quantize.loihi2.spec import Loihi2Spec, coupling_term, shift_by_exp
@@ -468,7 +468,7 @@ def emulate(
                   u=np.zeros((batch, steps, state_units), np.int64), v=np.zeros((batch, steps, state_units), np.int64),
                   counts=np.zeros((batch, len(deployment.groups), 3), np.int64))
 
-    over_batch(batch, lambda s: network.run(x_in[s], Records(*(array[s] for array in out))))
+    map_batches(lambda s: network.run(x_in[s], Records(*(array[s] for array in out))), batch)
     out_spikes, out_u, out_v, counts = out
 
     result = EmulationResult(spikes={}, merged_input_events=int(np.count_nonzero(input_spikes > 1)))

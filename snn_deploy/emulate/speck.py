@@ -20,7 +20,7 @@ proportional to input spikes x features x kernel area, not to positions x kernel
 rounding to bound, unlike a float32 conv over every position). One compiled kernel (:func:`_run_layer`)
 runs a layer's conv, IAF and pooling frame by frame over a sample's steps, with the state in cache and no
 ``u`` array unless it is recorded; samples run on one thread per core
-(:func:`snn_deploy.emulate.batching.over_batch`). Spike counts are stored in the narrowest integer type
+(:func:`snn_deploy.parallel.map_batches`). Spike counts are stored in the narrowest integer type
 that holds them (:data:`SPIKE_DTYPES`): the large per-layer arrays cost more to allocate than to compute.
 """
 from __future__ import annotations
@@ -31,9 +31,9 @@ from typing import NamedTuple
 import numba
 import numpy as np
 
-from snn_deploy.emulate.batching import over_batch
 from snn_deploy.errors import ModelFormatError, UnsupportedError
 from snn_deploy.ir.shapes import conv2d_output_hw
+from snn_deploy.parallel import map_batches
 from snn_deploy.quantize.speck.deployment import SpeckDeployment, SpeckLayer
 from snn_deploy.quantize.spec_check import same_spec
 from snn_deploy.quantize.speck.spec import SPECK, SpeckSpec
@@ -220,8 +220,8 @@ def _layer_trace(layer: SpeckLayer, frames: np.ndarray, record_state: bool, spec
         pooled = spikes if layer.pool == 1 else np.empty(  # sums of at most 4 x 4 counts
             (batch, steps, *layer.pooled_shape), np.int64 if dtype == np.int32 else np.int32)
         stats = np.zeros((batch, 2), np.int64)
-        over_batch(batch, lambda s: _run_layer(frames[s], arrays, LayerRecords(spikes[s], pooled[s], v[s], u[s],
-                                                                              stats[s])))
+        map_batches(lambda s: _run_layer(frames[s], arrays, LayerRecords(spikes[s], pooled[s], v[s], u[s],
+                                                                          stats[s])), batch)
         largest = int(stats[:, 1].max(initial=0))
         if largest <= np.iinfo(dtype).max:
             trace = LayerTrace(spikes, v if record_state else None, u if record_state else None,
